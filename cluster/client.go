@@ -161,13 +161,6 @@ func (rc *RoomClient) Subscribe(ctx context.Context, room parley.RoomID, who par
 	})
 }
 
-// Unwatch removes relay from the room's watchers. It does not wait.
-func (rc *RoomClient) Unwatch(room parley.RoomID, relay *actor.PID) {
-	if pid := rc.c.Get(string(room), RoomKind); pid != nil {
-		rc.c.ActorSystem.Root.Send(pid, &chatpb.Unwatch{Relay: &chatpb.Relay{Address: relay.GetAddress(), Id: relay.GetId()}})
-	}
-}
-
 func accessFromPB(r *chatpb.RoomResponse) Access {
 	a := Access{Room: RoomFromPB(r.GetRoom()), Me: MemberFromPB(r.GetMe()), LastSeq: r.GetLastSeq()}
 	for _, m := range r.GetMembers() {

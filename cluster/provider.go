@@ -25,6 +25,8 @@ func (localProvider) StartMember(c *protocluster.Cluster) error {
 	return nil
 }
 
-func (localProvider) StartClient(c *protocluster.Cluster) error { return localProvider{}.StartMember(c) }
+func (localProvider) StartClient(c *protocluster.Cluster) error {
+	return localProvider{}.StartMember(c)
+}
 
 func (localProvider) Shutdown(bool) error { return nil }

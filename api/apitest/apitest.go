@@ -1,0 +1,172 @@
+// Package apitest starts Parley's whole single-node stack in process for
+// tests: the SQLite store in a temp dir, the in-process shared state, a
+// one-member cluster with the real actors, and the api server listening on
+// 127.0.0.1:0. Tests then speak real HTTP (and WebSocket) to Env.URL.
+//
+// Test code only: it may import anything, and only tests import it. An Env is
+// safe for concurrent use by the goroutines of one test.
+package apitest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/actors"
+	"github.com/parleychat/parley/api"
+	"github.com/parleychat/parley/cluster"
+	"github.com/parleychat/parley/persistence"
+	"github.com/parleychat/parley/persistence/memstore"
+	"github.com/parleychat/parley/persistence/sqlitestore"
+)
+
+// Secret is the HS256 key of every Env; tests mint tokens with it.
+var Secret = []byte("apitest-secret-0123456789abcdef!")
+
+// Options tune Start. The zero value is what most tests want.
+type Options struct {
+	// Config is the server's configuration. Start lowers the password hashing
+	// cost and raises the login limit unless the test set them.
+	Config api.Config
+	// Dir is the data directory; zero means a fresh t.TempDir(). Pass the Dir
+	// of a stopped Env to restart on the same data.
+	Dir string
+	// Log receives every component's logs; nil discards them unless
+	// PARLEY_TEST_LOG is set, which sends them to stderr.
+	Log *slog.Logger
+}
+
+// Env is one running stack.
+type Env struct {
+	URL     string // http://127.0.0.1:port, no trailing slash
+	Addr    string // 127.0.0.1:port
+	Dir     string // the data directory
+	Server  *api.Server
+	Store   persistence.Store
+	Shared  persistence.Shared
+	Cluster *cluster.Cluster
+	Node    *actors.Node
+	Client  *http.Client
+
+	stopOnce sync.Once
+	served   chan error
+}
+
+// Start starts a stack with default options and stops it in t.Cleanup.
+func Start(t testing.TB) *Env { return StartWith(t, Options{}) }
+
+// StartWith starts a stack with o and stops it in t.Cleanup.
+func StartWith(t testing.TB, o Options) *Env {
+	t.Helper()
+	o = o.withDefaults(t)
+	e := &Env{Dir: o.Dir, served: make(chan error, 1), Client: &http.Client{Timeout: 30 * time.Second}}
+	t.Cleanup(func() { e.Stop(t) })
+	if err := e.start(o); err != nil {
+		t.Fatalf("apitest: start: %v", err)
+	}
+	return e
+}
+
+func (o Options) withDefaults(t testing.TB) Options {
+	if o.Dir == "" {
+		o.Dir = t.TempDir()
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+		if os.Getenv("PARLEY_TEST_LOG") != "" {
+			o.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
+	}
+	if o.Config.Password == (api.PasswordParams{}) {
+		o.Config.Password = api.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1} // fast: tests hash a lot
+	}
+	if o.Config.LoginLimit.Count == 0 {
+		o.Config.LoginLimit.Count = 100_000
+	}
+	if o.Config.SendLimit.Count == 0 {
+		o.Config.SendLimit.Count = 100_000
+	}
+	return o
+}
+
+func (e *Env) start(o Options) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	store, err := sqlitestore.Open(ctx, sqlitestore.Config{Dir: o.Dir})
+	if err != nil {
+		return err
+	}
+	e.Store, e.Shared = store, memstore.New(memstore.Config{})
+	deps := actors.Deps{Store: store, Log: o.Log}
+	if e.Cluster, err = cluster.Start(cluster.Config{Name: "apitest" + parley.NewID()[:8]}, o.Log, actors.Kinds(deps)...); err != nil {
+		return err
+	}
+	if e.Node, err = actors.StartNode(e.Cluster, deps); err != nil {
+		return err
+	}
+	e.Server, err = api.New(o.Config, api.Deps{
+		Store: store, Shared: e.Shared, Rooms: e.Cluster.Rooms(), Node: e.Node, Log: o.Log, Secret: Secret,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	e.Addr = ln.Addr().String()
+	e.URL = "http://" + e.Addr
+	go func() { e.served <- e.Server.Listen(ln) }()
+	return nil
+}
+
+// Stop shuts the stack down in the order parleyd does: HTTP and WebSockets,
+// the actor node (flushing room batches), the cluster, then the stores. It is
+// safe to call more than once; Cleanup calls it too.
+func (e *Env) Stop(t testing.TB) {
+	t.Helper()
+	e.stopOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var errs []error
+		if e.Server != nil {
+			errs = append(errs, e.Server.Shutdown(ctx))
+			if e.URL != "" {
+				errs = append(errs, <-e.served)
+			}
+		}
+		if e.Node != nil {
+			e.Node.Stop()
+		}
+		if e.Cluster != nil {
+			e.Cluster.Stop()
+		}
+		if e.Shared != nil {
+			errs = append(errs, e.Shared.Close())
+		}
+		if e.Store != nil {
+			errs = append(errs, e.Store.Close())
+		}
+		if err := errors.Join(errs...); err != nil {
+			t.Errorf("apitest: stop: %v", err)
+		}
+	})
+}
+
+// Token mints an access token for user (platform admin if admin), valid for
+// an hour. The user need not exist in the store.
+func (e *Env) Token(t testing.TB, user parley.UserID, admin bool) string {
+	t.Helper()
+	tok, err := api.MintAccessToken(Secret, "", parley.Principal{User: user, Admin: admin}, time.Hour, time.Now())
+	if err != nil {
+		t.Fatalf("apitest: mint token: %v", err)
+	}
+	return tok
+}

@@ -1,0 +1,147 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/parleychat/parley/actors"
+	"github.com/parleychat/parley/cluster"
+	"github.com/parleychat/parley/persistence"
+)
+
+// minSecretLen is the shortest HS256 secret New accepts. Production start-up
+// (cmd/parleyd) insists on 32 bytes; tests may use shorter ones.
+const minSecretLen = 16
+
+var errNodeNotReady = errors.New("api: actor node not ready")
+
+// Deps are the services a Server uses. All are required except Now.
+type Deps struct {
+	Store  persistence.Store   // users, rooms and history reads
+	Shared persistence.Shared  // rate limits and token revocation
+	Rooms  *cluster.RoomClient // every command and authorization goes to the room grain
+	Node   *actors.Node        // this node's actors: WebSocket sessions and readiness
+	Log    *slog.Logger
+	Secret []byte           // HS256 key of access and refresh tokens
+	Now    func() time.Time // nil means time.Now; tests pin it
+}
+
+// Server is Parley's HTTP server: the REST API, the WebSocket endpoint and
+// health checks on one Fiber app. It is safe for concurrent use.
+type Server struct {
+	cfg       Config
+	store     persistence.Store
+	shared    persistence.Shared
+	rooms     *cluster.RoomClient
+	node      *actors.Node
+	log       *slog.Logger
+	now       func() time.Time
+	tokens    tokens
+	dummyHash string // verified when a login names no usable account
+	app       *fiber.App
+	conns     *connRegistry // open WebSockets, closed first on Shutdown
+}
+
+// New builds the server and its routes; it does not listen yet.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if deps.Store == nil || deps.Shared == nil || deps.Rooms == nil || deps.Node == nil || deps.Log == nil {
+		return nil, errors.New("api: new server: Store, Shared, Rooms, Node and Log are required")
+	}
+	if len(deps.Secret) < minSecretLen {
+		return nil, fmt.Errorf("api: new server: secret must be at least %d bytes", minSecretLen)
+	}
+	cfg = cfg.withDefaults()
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	s := &Server{
+		cfg: cfg, store: deps.Store, shared: deps.Shared, rooms: deps.Rooms, node: deps.Node,
+		log: deps.Log.With("component", "api"), now: deps.Now,
+		tokens:    tokens{secret: append([]byte(nil), deps.Secret...), issuer: cfg.Issuer, now: deps.Now},
+		dummyHash: hashPassword(string(deps.Secret[:8]), cfg.Password), // any password: it never matches a login
+		conns:     newConnRegistry(),
+	}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "parley",
+		StrictRouting:         false, // every route also answers with or without a trailing slash
+		CaseSensitive:         true,
+		BodyLimit:             cfg.BodyLimit,
+		ReadBufferSize:        cfg.ReadBufferSize,
+		ReadTimeout:           cfg.ReadTimeout,
+		WriteTimeout:          cfg.WriteTimeout,
+		IdleTimeout:           cfg.IdleTimeout,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+	})
+	s.routes(s.app)
+	return s, nil
+}
+
+// routes registers every route. Fiber matches "/x" and "/x/" alike.
+func (s *Server) routes(app *fiber.App) {
+	app.Use(s.observe, s.recoverPanic)
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+
+	api := app.Group("/api", s.withTimeout)
+	auth := api.Group("/auth")
+	auth.Post("/register", s.register)
+	auth.Post("/login", s.login)
+	auth.Post("/refresh", s.refresh)
+	auth.Post("/logout", s.logout)
+	auth.Get("/me", s.authed(s.me))
+
+	rooms := api.Group("/chat/rooms")
+	rooms.Post("/", s.authed(s.createRoom))
+	rooms.Get("/", s.authed(s.listRooms))
+	rooms.Get("/:room", s.authed(s.roomDetail))
+	rooms.Patch("/:room", s.authed(s.updateRoom))
+	rooms.Delete("/:room", s.authed(s.deleteRoom))
+	rooms.Post("/:room/join", s.authed(s.join))
+	rooms.Post("/:room/leave", s.authed(s.leave))
+	rooms.Post("/:room/send_message", s.authed(s.sendMessage))
+	rooms.Get("/:room/messages", s.authed(s.history))
+	rooms.Patch("/:room/messages/:seq", s.authed(s.editMessage))
+	rooms.Delete("/:room/messages/:seq", s.authed(s.deleteMessage))
+	rooms.Get("/:room/members", s.authed(s.listMembers))
+	rooms.Post("/:room/members", s.authed(s.addMember))
+	rooms.Patch("/:room/members/:user", s.authed(s.setRole))
+	rooms.Delete("/:room/members/:user", s.authed(s.removeMember))
+
+	s.routesWS(app)
+}
+
+// App returns the Fiber app, for app.Test in tests.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on ln until Shutdown; it returns nil after a clean shutdown.
+func (s *Server) Listen(ln net.Listener) error {
+	if err := s.app.Listener(ln); err != nil {
+		return fmt.Errorf("api: serve on %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections, closes WebSockets with a going-away
+// code, and waits for in-flight requests until ctx ends (or
+// Config.ShutdownTimeout when ctx has no deadline).
+func (s *Server) Shutdown(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
+		defer cancel()
+	}
+	wsErr := s.conns.closeAll(ctx)
+	if err := s.app.ShutdownWithContext(ctx); err != nil {
+		return fmt.Errorf("api: shutdown: %w", err)
+	}
+	if wsErr != nil {
+		return fmt.Errorf("api: shutdown: close websockets: %w", wsErr)
+	}
+	return nil
+}

@@ -1,0 +1,224 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/actors"
+	"github.com/parleychat/parley/api/wsproto"
+)
+
+const localPrincipal localKey = 100
+
+// routesWS registers GET /ws: authenticate at the handshake, then upgrade.
+func (s *Server) routesWS(app *fiber.App) {
+	cfg := s.cfg.WS
+	app.Use("/ws", s.wsHandshake)
+	app.Get("/ws", websocket.New(s.serveWS, websocket.Config{
+		HandshakeTimeout:  cfg.HandshakeTimeout,
+		ReadBufferSize:    4 << 10,
+		WriteBufferSize:   4 << 10,
+		EnableCompression: false, // no permessage-deflate: no decompression bombs, no Safari framing bugs
+		RecoverHandler:    s.wsRecover,
+	}))
+}
+
+// wsHandshake refuses anything but an authenticated WebSocket upgrade, before
+// the upgrade, with a problem JSON answer.
+func (s *Server) wsHandshake(c *fiber.Ctx) error {
+	if !websocket.IsWebSocketUpgrade(c) {
+		return fiber.ErrUpgradeRequired
+	}
+	p, err := s.authenticate(c)
+	if err != nil {
+		return err
+	}
+	c.Locals(localPrincipal, p)
+	return c.Next()
+}
+
+// wsRecover keeps a panic in a connection's handling from taking the process
+// down, and never shows the panic to the client.
+func (s *Server) wsRecover(conn *websocket.Conn) {
+	if r := recover(); r != nil {
+		s.log.Error("websocket handler panicked", "panic", r)
+		_ = conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(wsproto.CloseInternalError, "internal error"), time.Now().Add(time.Second))
+	}
+}
+
+// wsConn is one open WebSocket: a read loop (the handler's goroutine), an
+// outbox whose writer exists only while there is something to send, and a
+// ping timer (no goroutine while idle).
+type wsConn struct {
+	s         *Server
+	conn      *websocket.Conn
+	who       parley.Principal
+	id        parley.ConnID
+	out       *outbox
+	session   *actors.Session
+	closeOnce sync.Once
+	pinger    *time.Timer
+	done      chan struct{}
+}
+
+func (s *Server) serveWS(conn *websocket.Conn) {
+	who, _ := conn.Locals(localPrincipal).(parley.Principal)
+	cfg := s.cfg.WS
+	c := &wsConn{s: s, conn: conn, who: who, id: parley.ConnID(parley.NewID()), done: make(chan struct{})}
+	c.out = newOutbox(cfg.OutboxFrames, cfg.OutboxBytes, c.writeFrame, func() {
+		s.log.Warn("websocket slow consumer closed", "conn", c.id, "user", who.User)
+		c.closeWith(wsproto.CloseSlowConsumer, "slow consumer: reconnect and resume")
+	})
+	c.session = s.node.OpenSession(c.id, who, c.out)
+	if !s.conns.add(c) {
+		c.closeWith(wsproto.CloseGoingAway, "server shutting down")
+		return
+	}
+	defer func() {
+		close(c.done)
+		c.pinger.Stop()
+		c.session.Close()
+		c.out.Close() // waits for the writer: nothing touches conn after we return
+		s.conns.remove(c)
+	}()
+	conn.SetReadLimit(int64(cfg.MaxFrame))
+	_ = conn.SetReadDeadline(time.Now().Add(cfg.IdleTimeout))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(cfg.IdleTimeout)) })
+	c.pinger = time.AfterFunc(cfg.PingInterval, c.ping)
+	c.readLoop()
+}
+
+func (c *wsConn) readLoop() {
+	cfg := c.s.cfg.WS
+	for {
+		mt, data, err := c.conn.ReadMessage()
+		if err != nil {
+			return // closed, timed out, or over the read limit (the library sent 1009)
+		}
+		_ = c.conn.SetReadDeadline(time.Now().Add(cfg.IdleTimeout))
+		if mt != websocket.TextMessage {
+			c.closeWith(wsproto.CloseUnsupportedData, "text frames only")
+			return
+		}
+		if !utf8.Valid(data) {
+			c.closeWith(wsproto.CloseInvalidData, "frames must be UTF-8")
+			return
+		}
+		if !c.handle(data) {
+			return
+		}
+	}
+}
+
+// handle answers one client frame; false means the connection was closed.
+func (c *wsConn) handle(data []byte) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.s.log.Error("websocket frame handling panicked", "conn", c.id, "panic", r)
+			c.closeWith(wsproto.CloseInternalError, "internal error")
+			ok = false
+		}
+	}()
+	f, err := wsproto.DecodeClient(data)
+	if err != nil {
+		return c.fail(f.ID, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.RequestTimeout)
+	defer cancel()
+	room := parley.RoomID(f.Room)
+	switch f.Type {
+	case wsproto.TypePing:
+		c.out.Push(wsproto.AppendPong(nil, f.ID))
+	case wsproto.TypeSubscribe:
+		if err := c.session.Subscribe(ctx, f.ID, room, f.Since); err != nil {
+			return c.fail(f.ID, err)
+		}
+	case wsproto.TypeUnsubscribe:
+		c.session.Unsubscribe(room)
+		c.out.Push(wsproto.AppendReply(nil, wsproto.Reply{ID: f.ID}))
+	case wsproto.TypeSend:
+		m, err := c.send(ctx, room, f)
+		if err != nil {
+			return c.fail(f.ID, err)
+		}
+		c.out.Push(wsproto.AppendReply(nil, wsproto.Reply{ID: f.ID, Message: &m}))
+	}
+	return true
+}
+
+// send validates and posts a message. Sends of one connection are handled one
+// after another, so one sender's messages keep their order.
+func (c *wsConn) send(ctx context.Context, room parley.RoomID, f wsproto.ClientFrame) (parley.Message, error) {
+	body, err := parley.CleanBody(f.Body)
+	if err != nil {
+		return parley.Message{}, err
+	}
+	if err := c.s.allow(ctx, "send:user:"+string(c.who.User), c.s.cfg.SendLimit); err != nil {
+		return parley.Message{}, err
+	}
+	clientID := f.ClientID
+	if clientID == "" {
+		clientID = parley.NewID()
+	}
+	m, _, err := c.s.rooms.Post(ctx, room, c.who, clientID, body)
+	return m, err
+}
+
+// fail answers a frame with an error frame, or closes the connection when the
+// error calls for it (see errorTable). It returns false when it closed.
+func (c *wsConn) fail(id uint64, err error) bool {
+	e := parley.Classify(err)
+	if e == parley.ErrInternal {
+		c.s.log.LogAttrs(context.Background(), slog.LevelError, "websocket frame failed",
+			slog.String("conn", string(c.id)), slog.Any("err", err))
+	}
+	var field string
+	var fe *parley.FieldError
+	if errors.As(err, &fe) {
+		field = fe.Field
+	}
+	c.out.Push(wsproto.AppendError(nil, id, e.Code, problemFor(err).Title, field))
+	if code := closeCodeOf(err); code != 0 {
+		c.closeWith(code, e.Code)
+		return false
+	}
+	return true
+}
+
+// writeFrame is the outbox's only way to the socket.
+func (c *wsConn) writeFrame(frame []byte) error {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(c.s.cfg.WS.WriteTimeout))
+	return c.conn.WriteMessage(websocket.TextMessage, frame)
+}
+
+// ping sends a ping and re-arms itself; a client that stops answering runs
+// into the read deadline.
+func (c *wsConn) ping() {
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.cfg.WS.WriteTimeout)); err != nil {
+		return
+	}
+	c.pinger.Reset(c.s.cfg.WS.PingInterval)
+}
+
+// closeWith sends a close frame with code and reason, then closes the socket
+// so the read loop ends. Safe to call from any goroutine, any number of times.
+func (c *wsConn) closeWith(code int, reason string) {
+	c.closeOnce.Do(func() {
+		msg := websocket.FormatCloseMessage(code, reason)
+		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+		_ = c.conn.SetReadDeadline(time.Now().Add(time.Second)) // let the client's echo arrive, then stop reading
+	})
+}
