@@ -13,10 +13,9 @@ type roomState struct {
 	info    parley.Room
 	members map[parley.UserID]parley.Member // every record, departed and banned too
 	lastSeq uint64                          // highest committed seq
-	window  []parley.Message                // committed, ascending seq, at most cap
-	cap     int
-	acks    map[dedupeKey]parley.Message // committed posts by client id
-	ackFIFO []dedupeKey                  // eviction order of acks
+	window  ring                            // committed recent messages, ascending seq
+	acks    map[dedupeKey]parley.Message    // committed posts by client id
+	ackFIFO []dedupeKey                     // eviction order of acks
 	ackCap  int
 }
 
@@ -28,7 +27,7 @@ type dedupeKey struct {
 func newRoomState(info parley.Room, members []parley.Member, lastSeq uint64, recent []parley.Message, cfg Config) *roomState {
 	s := &roomState{
 		info: info, members: make(map[parley.UserID]parley.Member, len(members)), lastSeq: lastSeq,
-		cap: cfg.Window, acks: make(map[dedupeKey]parley.Message), ackCap: cfg.DedupeEntries,
+		window: newRing(cfg.Window), acks: make(map[dedupeKey]parley.Message), ackCap: cfg.DedupeEntries,
 	}
 	for _, m := range members {
 		s.members[m.UserID] = m
@@ -89,12 +88,8 @@ func (s *roomState) remember(m parley.Message) {
 	if m.Seq > s.lastSeq {
 		s.lastSeq = m.Seq
 	}
-	if n := len(s.window); n == 0 || s.window[n-1].Seq < m.Seq {
-		if n >= s.cap {
-			copy(s.window, s.window[1:])
-			s.window = s.window[:n-1]
-		}
-		s.window = append(s.window, m)
+	if s.window.n == 0 || s.window.newest().Seq < m.Seq {
+		s.window.push(m)
 	}
 	if m.ClientID == "" {
 		return
@@ -112,51 +107,39 @@ func (s *roomState) remember(m parley.Message) {
 
 // replace updates a committed message in the window after an edit or delete.
 func (s *roomState) replace(m parley.Message) {
-	if i, ok := s.windowIndex(m.Seq); ok {
-		s.window[i] = m
+	if p := s.window.find(m.Seq); p != nil {
+		*p = m
 	}
 }
 
 // fromWindow returns the committed message seq if the window holds it.
 func (s *roomState) fromWindow(seq uint64) (parley.Message, bool) {
-	i, ok := s.windowIndex(seq)
-	if !ok {
-		return parley.Message{}, false
+	if p := s.window.find(seq); p != nil {
+		return *p, true
 	}
-	return s.window[i], true
-}
-
-func (s *roomState) windowIndex(seq uint64) (int, bool) {
-	if len(s.window) == 0 || seq < s.window[0].Seq {
-		return 0, false
-	}
-	i := int(seq - s.window[0].Seq) // the window is gapless: seqs are consecutive
-	if i >= len(s.window) || s.window[i].Seq != seq {
-		return 0, false
-	}
-	return i, true
+	return parley.Message{}, false
 }
 
 // backlog returns the committed messages after since that the window holds, and
 // the seq after which the window starts (older ones come from the store).
 func (s *roomState) backlog(since uint64, limit int) (msgs []parley.Message, windowStart uint64) {
 	windowStart = s.lastSeq
-	if len(s.window) > 0 {
-		windowStart = s.window[0].Seq - 1
+	if s.window.n > 0 {
+		windowStart = s.window.oldest().Seq - 1
 	}
 	from := max(since, windowStart)
 	if from >= s.lastSeq {
 		return nil, windowStart
 	}
-	i, _ := s.windowIndex(from + 1)
-	msgs = s.window[i:]
-	if len(msgs) > limit {
-		msgs = msgs[len(msgs)-limit:]
+	count := min(int(s.lastSeq-from), limit)
+	msgs = make([]parley.Message, 0, count)
+	for seq := s.lastSeq - uint64(count) + 1; seq <= s.lastSeq; seq++ {
+		msgs = append(msgs, *s.window.find(seq))
 	}
-	return append([]parley.Message(nil), msgs...), windowStart
+	return msgs, windowStart
 }
 
-// checkEdit authorizes p to edit or delete m and returns the changed message.
+// checkMessageChange authorizes p to edit or delete m and returns the changed message.
 func (s *roomState) checkMessageChange(p parley.Principal, m parley.Message, edit bool, body string, now time.Time) (parley.Message, error) {
 	act := parley.ActDeleteMessage
 	if edit {

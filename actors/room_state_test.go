@@ -31,7 +31,7 @@ func TestRoomState_WindowAndBacklog(t *testing.T) {
 	for i := uint64(1); i <= 5; i++ {
 		s.remember(msg(i, "mem", string(rune('a'+i))))
 	}
-	if s.lastSeq != 5 || len(s.window) != 3 || s.window[0].Seq != 3 {
+	if s.lastSeq != 5 || s.window.n != 3 || s.window.oldest().Seq != 3 {
 		t.Fatalf("lastSeq=%d window=%v", s.lastSeq, s.window)
 	}
 	tests := []struct {

@@ -141,7 +141,7 @@ func (s *Server) refresh(c *fiber.Ctx) error {
 	} else if revoked {
 		return parley.ErrUnauthorized
 	}
-	ttl := time.Until(cl.ExpiresAt.Time) + tokenLeeway
+	ttl := cl.ExpiresAt.Time.Sub(s.now()) + tokenLeeway
 	first, err := s.shared.UseRefresh(ctx, cl.Family, cl.ID, ttl)
 	if err != nil {
 		return fmt.Errorf("api: use refresh token: %w", err)

@@ -28,16 +28,64 @@ const (
 
 // claims are the claims of Parley's HS256 tokens: sub is the user id, adm marks
 // a platform admin, typ is access or refresh, fam the refresh family (login
-// session) the token belongs to, jti its unique id.
+// session) the token belongs to, jti its unique id. Times must be JSON
+// numbers: jwt's own NumericDate also takes numeric strings.
 type claims struct {
-	jwt.RegisteredClaims
-	Admin  bool   `json:"adm,omitempty"`
-	Type   string `json:"typ"`
-	Family string `json:"fam,omitempty"`
+	Issuer    string      `json:"iss"`
+	Subject   string      `json:"sub"`
+	ID        string      `json:"jti"`
+	IssuedAt  *strictDate `json:"iat,omitempty"`
+	ExpiresAt *strictDate `json:"exp,omitempty"`
+	NotBefore *strictDate `json:"nbf,omitempty"`
+	Admin     bool        `json:"adm,omitempty"`
+	Type      string      `json:"typ"`
+	Family    string      `json:"fam,omitempty"`
 }
+
+var _ jwt.Claims = (*claims)(nil)
 
 func (c *claims) principal() parley.Principal {
 	return parley.Principal{User: parley.UserID(c.Subject), Admin: c.Admin}
+}
+
+// GetExpirationTime implements jwt.Claims.
+func (c *claims) GetExpirationTime() (*jwt.NumericDate, error) { return c.ExpiresAt.date(), nil }
+
+// GetIssuedAt implements jwt.Claims.
+func (c *claims) GetIssuedAt() (*jwt.NumericDate, error) { return c.IssuedAt.date(), nil }
+
+// GetNotBefore implements jwt.Claims.
+func (c *claims) GetNotBefore() (*jwt.NumericDate, error) { return c.NotBefore.date(), nil }
+
+// GetIssuer implements jwt.Claims.
+func (c *claims) GetIssuer() (string, error) { return c.Issuer, nil }
+
+// GetSubject implements jwt.Claims.
+func (c *claims) GetSubject() (string, error) { return c.Subject, nil }
+
+// GetAudience implements jwt.Claims; Parley's tokens have no audience.
+func (c *claims) GetAudience() (jwt.ClaimStrings, error) { return nil, nil }
+
+// strictDate is a NumericDate that must be a JSON number.
+type strictDate struct{ jwt.NumericDate }
+
+var errDateNotNumber = errors.New("api: token time is not a number")
+
+func newDate(t time.Time) *strictDate { return &strictDate{*jwt.NewNumericDate(t)} }
+
+// UnmarshalJSON accepts only JSON numbers.
+func (d *strictDate) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || !(b[0] == '-' || b[0] >= '0' && b[0] <= '9') {
+		return errDateNotNumber
+	}
+	return d.NumericDate.UnmarshalJSON(b)
+}
+
+func (d *strictDate) date() *jwt.NumericDate {
+	if d == nil {
+		return nil
+	}
+	return &d.NumericDate
 }
 
 // MintAccessToken returns an HS256 access token for p, valid for ttl from now,
@@ -56,13 +104,8 @@ func MintAccessToken(secret []byte, issuer string, p parley.Principal, ttl time.
 
 func newClaims(issuer string, p parley.Principal, typ, family string, ttl time.Duration, now time.Time) *claims {
 	return &claims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    issuer,
-			Subject:   string(p.User),
-			ID:        parley.NewID(),
-			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
-		},
+		Issuer: issuer, Subject: string(p.User), ID: parley.NewID(),
+		IssuedAt: newDate(now), ExpiresAt: newDate(now.Add(ttl)),
 		Admin: p.Admin, Type: typ, Family: family,
 	}
 }

@@ -107,26 +107,33 @@ func (s *Store) AppendMessages(ctx context.Context, msgs []parley.Message) error
 	if len(msgs) == 0 {
 		return nil
 	}
-	op := fmt.Sprintf("append room %s seq %d..%d", msgs[0].RoomID, msgs[0].Seq, msgs[len(msgs)-1].Seq)
-	if err := ctxErr(ctx, op); err != nil {
-		return err
+	if err := ctx.Err(); err != nil {
+		return storeErr(appendOp(msgs), err, nil)
 	}
 	recs := make([]messageRecord, len(msgs))
 	for i, m := range msgs {
 		if m.Seq > math.MaxInt64 {
-			return fmt.Errorf("%s: %w", op, parley.Invalid("seq", "must be at most 2^63-1"))
+			return fmt.Errorf("%s: %w", appendOp(msgs), parley.Invalid("seq", "must be at most 2^63-1"))
 		}
 		recs[i] = toMessageRecord(m)
 	}
 	ctx, cancel := s.op(ctx)
 	defer cancel()
 	_, err := s.messages.InsertMany(ctx, recs) // ordered: stops at the first error
-	if mongo.IsDuplicateKeyError(err) {
-		if stored, ok := storedPrefix(err); ok {
-			op = fmt.Sprintf("%s: %d of %d stored", op, stored, len(msgs))
-		}
+	if err == nil {
+		return nil
+	}
+	op := appendOp(msgs)
+	if stored, ok := storedPrefix(err); ok && mongo.IsDuplicateKeyError(err) {
+		op = fmt.Sprintf("%s: %d of %d stored", op, stored, len(msgs))
 	}
 	return storeErr(op, err, nil)
+}
+
+// appendOp names an AppendMessages call in its errors; built only on failure,
+// as the hot path needs no formatting.
+func appendOp(msgs []parley.Message) string {
+	return fmt.Sprintf("append room %s seq %d..%d", msgs[0].RoomID, msgs[0].Seq, msgs[len(msgs)-1].Seq)
 }
 
 // storedPrefix returns how many documents of an ordered insertMany were

@@ -78,7 +78,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 }
 
 // ensureIndexes creates every collection's indexes. createIndexes is a no-op
-// for an index that exists with the same name and options.
+// for an index that exists with the same name and options. It sends one index
+// per command: FerretDB 1.24 panics (and drops the connection) when one
+// createIndexes names two or more indexes that already exist.
 func (s *Store) ensureIndexes(ctx context.Context) error {
 	for _, c := range []struct {
 		coll    *mongo.Collection
@@ -90,11 +92,13 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		{s.messages, messageIndexes()},
 		{s.audit, auditIndexes()},
 	} {
-		octx, cancel := s.op(ctx)
-		_, err := c.coll.Indexes().CreateMany(octx, c.indexes)
-		cancel()
-		if err != nil {
-			return storeErr("create indexes on "+c.coll.Name(), err, nil)
+		for _, ix := range c.indexes {
+			octx, cancel := s.op(ctx)
+			_, err := c.coll.Indexes().CreateOne(octx, ix)
+			cancel()
+			if err != nil {
+				return storeErr("create indexes on "+c.coll.Name(), err, nil)
+			}
 		}
 	}
 	return nil

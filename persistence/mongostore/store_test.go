@@ -2,10 +2,12 @@ package mongostore_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/persistence"
 	"github.com/parleychat/parley/persistence/mongostore"
 	"github.com/parleychat/parley/persistence/storetest"
@@ -40,4 +42,44 @@ func mustOpenConfig(tb testing.TB, cfg mongostore.Config) *mongostore.Store {
 func TestStore(t *testing.T) {
 	uri := storetest.SharedMongo(t)
 	storetest.Run(t, func(t *testing.T) persistence.Store { return mustOpen(t, uri) })
+}
+
+// TestOpen_Config: settings that cannot work are refused before any I/O.
+func TestOpen_Config(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  mongostore.Config
+	}{
+		{"NoURI", mongostore.Config{}},
+		{"BadURI", mongostore.Config{URI: "postgres://127.0.0.1/"}},
+		{"Unacknowledged", mongostore.Config{URI: "mongodb://127.0.0.1:1/", WriteConcern: "0"}},
+		{"Negative", mongostore.Config{URI: "mongodb://127.0.0.1:1/", WriteConcern: "-1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := mongostore.Open(t.Context(), tc.cfg)
+			if err == nil {
+				_ = s.Close()
+				t.Fatalf("Open(%+v) = nil error, want one", tc.cfg)
+			}
+			if errors.Is(err, parley.ErrUnavailable) {
+				t.Fatalf("Open(%+v) = %v: a bad setting is not an outage", tc.cfg, err)
+			}
+		})
+	}
+}
+
+// TestOpen_Twice: index creation is idempotent, so every node (and every
+// restart) opens the same database, with any write concern it is given.
+func TestOpen_Twice(t *testing.T) {
+	uri := storetest.SharedMongo(t)
+	db := storetest.UniqueName(t)
+	first := mustOpenConfig(t, mongostore.Config{URI: uri, Database: db})
+	second := mustOpenConfig(t, mongostore.Config{URI: uri, Database: db, WriteConcern: "1", Journal: true})
+	msg := parley.Message{ID: "m1", RoomID: "r1", Seq: 1, SenderID: "alice", Body: "hi", CreatedAt: time.Now()}
+	if err := first.AppendMessages(t.Context(), []parley.Message{msg}); err != nil {
+		t.Fatalf("AppendMessages: %v", err)
+	}
+	if err := second.AppendMessages(t.Context(), []parley.Message{msg}); !errors.Is(err, parley.ErrConflict) {
+		t.Fatalf("AppendMessages of a taken seq through a second store = %v, want ErrConflict", err)
+	}
 }

@@ -2,7 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
 	"math"
 	"time"
 
@@ -13,7 +12,7 @@ import (
 func (s *Store) AppendAudit(ctx context.Context, e parley.AuditEntry) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO audit (id, room_id, actor, action, target, detail, reason, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, string(e.RoomID), string(e.Actor), e.Action, e.Target, e.Detail, e.Reason, millis(e.At))
+		e.ID, string(e.RoomID), string(e.Actor), e.Action, e.Target, e.Detail, e.Reason, e.At.UnixMilli())
 	if err != nil {
 		return fail(ctx, err, nil, "append audit %s/%s", e.RoomID, e.ID)
 	}
@@ -31,7 +30,7 @@ func (s *Store) Audit(ctx context.Context, room parley.RoomID, before time.Time,
 		hi = before.UnixMilli()
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT id, actor, action, target, detail, reason, at FROM audit
-		WHERE room_id = ? AND (at < ? OR at IS NULL) ORDER BY at DESC, id DESC LIMIT ?`,
+		WHERE room_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?`,
 		string(room), hi, limit)
 	if err != nil {
 		return nil, fail(ctx, err, nil, "audit of %s", room)
@@ -40,11 +39,11 @@ func (s *Store) Audit(ctx context.Context, room parley.RoomID, before time.Time,
 	var out []parley.AuditEntry
 	for rows.Next() {
 		e := parley.AuditEntry{RoomID: room}
-		var at sql.NullInt64
+		var at int64
 		if err := rows.Scan(&e.ID, (*string)(&e.Actor), &e.Action, &e.Target, &e.Detail, &e.Reason, &at); err != nil {
 			return nil, fail(ctx, err, nil, "audit of %s: scan", room)
 		}
-		e.At = fromMillis(at)
+		e.At = time.UnixMilli(at).UTC()
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

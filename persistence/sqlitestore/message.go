@@ -175,8 +175,9 @@ func (s *Store) MessageByClientID(ctx context.Context, room parley.RoomID, sende
 	if clientID == "" {
 		return parley.Message{}, fmt.Errorf("sqlitestore: message %s/%s/\"\": %w", room, sender, parley.ErrMessageNotFound)
 	}
+	// client_id <> '' lets SQLite use the partial unique index messages_client.
 	row := s.r.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE room_id = ? AND sender_id = ? AND client_id = ?`, string(room), string(sender), clientID)
+		WHERE room_id = ? AND sender_id = ? AND client_id = ? AND client_id <> ''`, string(room), string(sender), clientID)
 	return s.oneMessage(ctx, row, room, "message %s/%s/%s", room, sender, clientID)
 }
 

@@ -172,7 +172,7 @@ CREATE TABLE audit (
 	target  TEXT NOT NULL,
 	detail  TEXT NOT NULL,
 	reason  TEXT NOT NULL,
-	at      INTEGER
+	at      INTEGER NOT NULL -- unix ms; the zero time as its own (negative) value, so cursors stay range scans
 ) STRICT;
 CREATE INDEX audit_room_at ON audit (room_id, at, id);
 `}
