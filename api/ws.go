@@ -15,7 +15,9 @@ import (
 	"github.com/parleychat/parley/api/wsproto"
 )
 
-const localPrincipal localKey = 100
+// localPrincipal is the Locals key of the handshake's principal (contrib/websocket
+// copies Locals by string key into the connection).
+const localPrincipal = "parley.principal"
 
 // routesWS registers GET /ws: authenticate at the handshake, then upgrade.
 func (s *Server) routesWS(app *fiber.App) {
@@ -66,13 +68,18 @@ type wsConn struct {
 	session   *actors.Session
 	closeOnce sync.Once
 	pinger    *time.Timer
-	done      chan struct{}
+
+	// mu guards ended: once the handler returns, the library reuses conn, so
+	// nothing (a ping timer, a close from shutdown or a slow-consumer verdict)
+	// may touch it. Held only around control writes with a short deadline.
+	mu    sync.Mutex
+	ended bool
 }
 
 func (s *Server) serveWS(conn *websocket.Conn) {
 	who, _ := conn.Locals(localPrincipal).(parley.Principal)
 	cfg := s.cfg.WS
-	c := &wsConn{s: s, conn: conn, who: who, id: parley.ConnID(parley.NewID()), done: make(chan struct{})}
+	c := &wsConn{s: s, conn: conn, who: who, id: parley.ConnID(parley.NewID())}
 	c.out = newOutbox(cfg.OutboxFrames, cfg.OutboxBytes, c.writeFrame, func() {
 		s.log.Warn("websocket slow consumer closed", "conn", c.id, "user", who.User)
 		c.closeWith(wsproto.CloseSlowConsumer, "slow consumer: reconnect and resume")
@@ -83,10 +90,12 @@ func (s *Server) serveWS(conn *websocket.Conn) {
 		return
 	}
 	defer func() {
-		close(c.done)
-		c.pinger.Stop()
 		c.session.Close()
-		c.out.Close() // waits for the writer: nothing touches conn after we return
+		c.out.Close() // waits for the writer
+		c.mu.Lock()
+		c.ended = true // no control write after this: nothing touches conn after we return
+		c.mu.Unlock()
+		c.pinger.Stop()
 		s.conns.remove(c)
 	}()
 	conn.SetReadLimit(int64(cfg.MaxFrame))
@@ -202,23 +211,31 @@ func (c *wsConn) writeFrame(frame []byte) error {
 // ping sends a ping and re-arms itself; a client that stops answering runs
 // into the read deadline.
 func (c *wsConn) ping() {
-	select {
-	case <-c.done:
-		return
-	default:
+	if c.control(websocket.PingMessage, nil, c.s.cfg.WS.WriteTimeout) {
+		c.pinger.Reset(c.s.cfg.WS.PingInterval)
 	}
-	if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.s.cfg.WS.WriteTimeout)); err != nil {
-		return
+}
+
+// control writes a control frame unless the handler has returned; false when
+// it did not write.
+func (c *wsConn) control(kind int, data []byte, timeout time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return false
 	}
-	c.pinger.Reset(c.s.cfg.WS.PingInterval)
+	return c.conn.WriteControl(kind, data, time.Now().Add(timeout)) == nil
 }
 
 // closeWith sends a close frame with code and reason, then closes the socket
 // so the read loop ends. Safe to call from any goroutine, any number of times.
 func (c *wsConn) closeWith(code int, reason string) {
 	c.closeOnce.Do(func() {
-		msg := websocket.FormatCloseMessage(code, reason)
-		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-		_ = c.conn.SetReadDeadline(time.Now().Add(time.Second)) // let the client's echo arrive, then stop reading
+		c.control(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Second)
+		c.mu.Lock()
+		if !c.ended {
+			_ = c.conn.SetReadDeadline(time.Now().Add(time.Second)) // let the client's echo arrive, then stop reading
+		}
+		c.mu.Unlock()
 	})
 }

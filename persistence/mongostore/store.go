@@ -56,7 +56,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.MaxPoolSize > 0 {
 		opts.SetMaxPoolSize(cfg.MaxPoolSize)
 	}
-	client, err := mongo.Connect(opts) // validates options; no I/O yet
+	client, err := mongo.Connect(opts) // checks options; connects in the background
 	if err != nil {
 		return nil, fmt.Errorf("mongostore: open: %w: %v", parley.ErrInvalid, err)
 	}

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/persistence"
 	"github.com/parleychat/parley/persistence/mongostore"
@@ -35,8 +38,26 @@ func mustOpenConfig(tb testing.TB, cfg mongostore.Config) *mongostore.Store {
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
+	if os.Getenv(storetest.MongoURIEnv) != "" { // registered first, so it runs after Close
+		tb.Cleanup(func() { dropDatabase(tb, cfg.URI, cfg.Database) })
+	}
 	tb.Cleanup(func() { _ = s.Close() }) // the test may have closed it already
 	return s
+}
+
+// dropDatabase removes a test's database from a server that outlives the
+// test run (MongoURIEnv); an in-process server's data goes with its temp dir.
+func dropDatabase(tb testing.TB, uri, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err == nil {
+		err = client.Database(name).Drop(ctx)
+		_ = client.Disconnect(ctx) // the drop's outcome is what matters
+	}
+	if err != nil {
+		tb.Logf("drop test database %s: %v", name, err)
+	}
 }
 
 func TestStore(t *testing.T) {

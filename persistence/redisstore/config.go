@@ -20,7 +20,8 @@ type Config struct {
 	// KeyPrefix namespaces every key: "<KeyPrefix>:limit:<key>" and so on.
 	// Zero means "parley".
 	KeyPrefix string
-	// PoolSize caps the connections kept open; zero means 10 per CPU.
+	// PoolSize caps the connections in use at once; a call that finds them
+	// all busy waits up to PoolTimeout. Zero means 10 per CPU.
 	PoolSize int
 	// DialTimeout bounds opening one connection; zero means 1s.
 	DialTimeout time.Duration

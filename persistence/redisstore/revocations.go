@@ -3,6 +3,8 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/parleychat/parley"
@@ -21,16 +23,18 @@ redis.call('SET', KEYS[1], '1', 'PX', ttl)
 return 1
 `)
 
-// UseRefresh marks refresh token id of family as used until ttl from now
-// (SET NX PX). It returns false if id was used before and that mark has not
-// expired (a replay: the caller revokes the family). A ttl <= 0 is an error.
+// UseRefresh marks refresh token id of family as used until ttl from now. It
+// returns false if id was used before and that mark has not expired (a
+// replay: the caller revokes the family). A ttl <= 0 is an error. Since an
+// expired mark counts as unused, ttl must outlast the refresh token itself.
 func (s *Store) UseRefresh(ctx context.Context, family, id string, ttl time.Duration) (bool, error) {
 	if err := checkTTL(ttl); err != nil {
 		return false, fmt.Errorf("redisstore: use refresh of %s: %w", family, err)
 	}
 	ctx, cancel := s.opContext(ctx)
 	defer cancel()
-	first, err := s.rdb.SetNX(ctx, s.key("refresh", pair(family, id)), 1, ttlArg(ttl)).Result()
+	use := strconv.AppendUint(nil, rand.Uint64(), 36) // tells this call's own retry from a replay
+	first, err := s.setOnce(ctx, s.key("refresh", pair(family, id)), use, ttl)
 	if err != nil {
 		return false, fmt.Errorf("redisstore: use refresh of %s: %w: %w", family, parley.ErrUnavailable, err)
 	}

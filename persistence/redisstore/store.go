@@ -58,6 +58,28 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// setOnceScript stores ARGV[1] in KEYS[1] for ARGV[2] ms unless the key
+// exists. It returns 1 if the key now holds ARGV[1] (set by this call, or by
+// an earlier attempt of the same call that go-redis retried after losing the
+// reply), 0 if it holds another value. A plain SET NX would answer such a
+// retry with "already set": a false replay, a false conflict.
+var setOnceScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return 1
+end
+return 0
+`)
+
+// setOnce runs setOnceScript: it reports whether key holds value for ttl
+// because of this call.
+func (s *Store) setOnce(ctx context.Context, key string, value []byte, ttl time.Duration) (bool, error) {
+	n, err := setOnceScript.Run(ctx, s.rdb, []string{key}, value, millis(ttl)).Int()
+	return n == 1, err
+}
+
 // opContext bounds one call, retries included, by the store's OpTimeout.
 func (s *Store) opContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, s.opTimeout)

@@ -19,9 +19,9 @@ type ticketRecord struct {
 	Admin bool          `json:"admin,omitempty"`
 }
 
-// IssueTicket stores ticket -> p until ttl from now (SET NX PX). Returns
-// parley.ErrConflict if the ticket is already live. A ttl <= 0 is an error.
-// Errors never quote the ticket: it is a secret.
+// IssueTicket stores ticket -> p until ttl from now, if no live ticket has
+// that name. Returns parley.ErrConflict if one has (for another principal).
+// A ttl <= 0 is an error. Errors never quote the ticket: it is a secret.
 func (s *Store) IssueTicket(ctx context.Context, ticket string, p parley.Principal, ttl time.Duration) error {
 	if err := checkTTL(ttl); err != nil {
 		return fmt.Errorf("redisstore: issue ticket for %s: %w", p.User, err)
@@ -32,7 +32,7 @@ func (s *Store) IssueTicket(ctx context.Context, ticket string, p parley.Princip
 	}
 	ctx, cancel := s.opContext(ctx)
 	defer cancel()
-	stored, err := s.rdb.SetNX(ctx, s.ticketKey(ticket), value, ttlArg(ttl)).Result()
+	stored, err := s.setOnce(ctx, s.ticketKey(ticket), value, ttl)
 	switch {
 	case err != nil:
 		return fmt.Errorf("redisstore: issue ticket for %s: %w: %w", p.User, parley.ErrUnavailable, err)
@@ -67,10 +67,4 @@ func (s *Store) RedeemTicket(ctx context.Context, ticket string) (parley.Princip
 func (s *Store) ticketKey(ticket string) string {
 	sum := sha256.Sum256([]byte(ticket))
 	return s.key("ticket", hex.EncodeToString(sum[:]))
-}
-
-// ttlArg rounds ttl up to whole milliseconds, Redis's finest expiry, so a
-// positive ttl never becomes zero (go-redis sends PX for sub-second values).
-func ttlArg(ttl time.Duration) time.Duration {
-	return time.Duration(millis(ttl)) * time.Millisecond
 }

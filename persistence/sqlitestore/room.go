@@ -66,7 +66,9 @@ func (s *Store) UpdateRoom(ctx context.Context, r parley.Room) error {
 
 // ListRooms returns one page of live rooms visible to q.Viewer and the number
 // that match, read in one snapshot. Search matches name or description as a
-// literal substring, folding ASCII case only.
+// literal substring, folding ASCII case only. A Limit below 1 returns only
+// the Count; a negative Offset counts as 0. Returns parley.ErrInvalid for an
+// unknown Ordering.
 func (s *Store) ListRooms(ctx context.Context, q persistence.RoomQuery) (persistence.RoomPage, error) {
 	order, err := roomOrder(q.Ordering)
 	if err != nil {

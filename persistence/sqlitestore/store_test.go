@@ -3,8 +3,12 @@ package sqlitestore
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,7 +92,7 @@ func TestOpen_Errors(t *testing.T) {
 	if err == nil {
 		t.Fatalf("Open on a file = nil error, want one")
 	}
-	if errors.Is(err, parley.ErrConflict) || parley.Classify(err) != parley.ErrInternal {
+	if parley.Classify(err) != parley.ErrInternal {
 		t.Errorf("Open on a file: Classify = %v, want ErrInternal", parley.Classify(err))
 	}
 }
@@ -163,4 +167,63 @@ func TestAppendMessages_LockedIsUnavailable(t *testing.T) {
 	if err := s.AppendMessages(ctx, []parley.Message{msg}); err != nil {
 		t.Fatalf("AppendMessages after the lock is released: %v", err)
 	}
+}
+
+// crashDirEnv tells the test binary, re-run as a child, to act as the process
+// that crashes in TestAppendMessages_SurvivesProcessCrash.
+const crashDirEnv = "PARLEY_SQLITESTORE_CRASH_DIR"
+
+// TestAppendMessages_SurvivesProcessCrash: every batch acked before the
+// process is killed (SIGKILL, no Close) is there when the database reopens.
+func TestAppendMessages_SurvivesProcessCrash(t *testing.T) {
+	if dir := os.Getenv(crashDirEnv); dir != "" {
+		crashAfterAcks(t, dir) // never returns
+	}
+	dir := t.TempDir()
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestAppendMessages_SurvivesProcessCrash$")
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.Exited() {
+		t.Fatalf("child = %v (output %q), want it killed by a signal", err, out)
+	}
+	acked, err := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil || acked == 0 {
+		t.Fatalf("child reported %q acked messages: %v", out, err)
+	}
+	s := mustOpen(t, Config{Dir: dir})
+	last, err := s.LastSeq(t.Context(), "r1")
+	if err != nil || last < acked {
+		t.Fatalf("LastSeq after crash = %d, %v; want at least %d acked", last, err, acked)
+	}
+}
+
+// crashAfterAcks appends batches to a store in dir, reports the last acked
+// seq on stdout, and kills its own process without closing anything.
+func crashAfterAcks(t *testing.T, dir string) {
+	s, err := Open(t.Context(), Config{Dir: dir})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	room := parley.Room{ID: "r1", Name: "one", Kind: parley.RoomPublic, CreatedBy: "alice"}
+	if err := s.CreateRoom(t.Context(), room, parley.Member{UserID: "alice", Role: parley.RoleOwner}); err != nil {
+		t.Fatalf("CreateRoom: %v", err)
+	}
+	var seq uint64
+	for range 20 {
+		batch := make([]parley.Message, 10)
+		for i := range batch {
+			seq++
+			batch[i] = parley.Message{ID: parley.MessageID(parley.NewID()), RoomID: "r1", Seq: seq, SenderID: "alice", Body: "hi"}
+		}
+		if err := s.AppendMessages(t.Context(), batch); err != nil {
+			t.Fatalf("AppendMessages: %v", err)
+		}
+	}
+	fmt.Println(seq)
+	self, err := os.FindProcess(os.Getpid())
+	if err == nil {
+		err = self.Kill()
+	}
+	t.Fatalf("kill self: %v", err)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -23,8 +22,13 @@ import (
 // Each test then works in its own database, named by UniqueName.
 const MongoURIEnv = "PARLEY_TEST_MONGO_URI"
 
-// mongoReadyTimeout bounds how long a freshly started server may take to answer a ping.
-const mongoReadyTimeout = 15 * time.Second
+const (
+	// mongoReadyTimeout bounds how long a freshly started server may take to
+	// answer a ping; it normally takes a few milliseconds.
+	mongoReadyTimeout = 15 * time.Second
+	// mongoStartAttempts is how often Restart tries to bind the server's port.
+	mongoStartAttempts = 3
+)
 
 // ferretNewMu serializes ferretdb.New, which writes a package-level version
 // record; two servers starting at once would race on it.
@@ -55,10 +59,10 @@ func StartMongoServer(tb testing.TB) *MongoServer {
 		tb.Skip("storetest: -short skips tests that need a Mongo-compatible server")
 	}
 	s := &MongoServer{tb: tb, dir: tb.TempDir()}
-	tb.Cleanup(s.halt) // also stops an instance that started but never answered
 	if err := s.start(); err != nil {
 		tb.Fatalf("storetest: start mongo server: %v", err)
 	}
+	tb.Cleanup(s.halt) // before TempDir's cleanup: LIFO
 	return s
 }
 
@@ -90,9 +94,13 @@ func (s *MongoServer) Stop() {
 // stopping it if it is running, and waits until it answers a ping.
 func (s *MongoServer) Restart() {
 	s.halt()
-	if err := s.start(); err != nil {
-		s.fatalf("storetest: restart mongo server on %s: %v", s.addr, err)
+	var err error
+	for range mongoStartAttempts { // another process may hold the port for a moment
+		if err = s.start(); err == nil {
+			return
+		}
 	}
+	s.fatalf("storetest: restart mongo server on %s: %v", s.addr, err)
 }
 
 func (s *MongoServer) fatalf(format string, args ...any) {
@@ -136,23 +144,26 @@ func (s *MongoServer) start() error {
 		defer close(done)
 		_ = f.Run(ctx) // Run returns only when ctx is canceled, and always nil
 	}()
-	s.stop = func() { cancel(); <-done }
+	stop := func() { cancel(); <-done }
 	if s.addr == "" {
 		u, err := url.Parse(f.MongoDBURI()) // the listener is bound: the port is known
 		if err != nil {
+			stop()
 			return fmt.Errorf("parse server uri: %w", err)
 		}
 		s.addr = u.Host
 	}
-	return waitMongo(s.URI(), mongoReadyTimeout)
+	if err := waitMongo(s.URI(), mongoReadyTimeout); err != nil {
+		stop()
+		return err
+	}
+	s.stop = stop
+	return nil
 }
 
 // newFerret builds (but does not run) a FerretDB instance listening on addr,
 // with its SQLite files in dir.
 func newFerret(addr, dir string) (*ferretdb.FerretDB, error) {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return nil, fmt.Errorf("listen address %q: %w", addr, err)
-	}
 	ferretNewMu.Lock()
 	defer ferretNewMu.Unlock()
 	return ferretdb.New(&ferretdb.Config{
@@ -215,8 +226,11 @@ func SharedMongo(tb testing.TB) string {
 			return
 		}
 		s := &MongoServer{dir: dir}
-		sharedMongo.srv, sharedMongo.err = s, s.start()
-		sharedMongo.uri = s.URI()
+		if sharedMongo.err = s.start(); sharedMongo.err != nil {
+			_ = os.RemoveAll(dir) // the server is not running: nothing else uses it
+			return
+		}
+		sharedMongo.srv, sharedMongo.uri = s, s.URI()
 	})
 	if sharedMongo.err != nil {
 		tb.Fatalf("storetest: start shared mongo server: %v", sharedMongo.err)

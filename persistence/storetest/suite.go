@@ -47,7 +47,6 @@ import (
 //   - Close may be called again (later calls return nil); after Close every
 //     method returns an error and none panics.
 func Run(t *testing.T, newStore func(t *testing.T) persistence.Store) {
-	t.Helper()
 	for _, tc := range storeTests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(&storeCase{t: t, s: newStore(t), ctx: t.Context()})
