@@ -17,7 +17,6 @@ import (
 
 const wait = 10 * time.Second
 
-
 func isMessage(ev map[string]any) bool { return ev["type"] == "message" }
 
 func TestWS_HandshakeNeedsCredentials(t *testing.T) {
