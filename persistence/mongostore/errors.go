@@ -51,21 +51,32 @@ func storeErr(op string, err error, notFound *parley.Error) error {
 		return fmt.Errorf("%s: %w", op, notFound)
 	case mongo.IsDuplicateKeyError(err):
 		return fmt.Errorf("%s: %w", op, parley.ErrConflict)
-	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("mongostore: %s: %w: %w", op, parley.ErrUnavailable, context.Canceled)
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("mongostore: %s: %w: %w", op, parley.ErrUnavailable, context.DeadlineExceeded)
 	case isUnavailable(err):
-		return fmt.Errorf("mongostore: %s: %w: %v", op, parley.ErrUnavailable, err)
+		return unavailable(op, err)
 	}
 	return fmt.Errorf("mongostore: %s: %w: %v", op, parley.ErrInternal, err)
+}
+
+// unavailable wraps parley.ErrUnavailable, and the context error behind err
+// if there is one, with the driver's text (which names the servers it saw).
+func unavailable(op string, err error) error {
+	var cause error
+	switch {
+	case errors.Is(err, context.Canceled):
+		cause = context.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		cause = context.DeadlineExceeded
+	default:
+		return fmt.Errorf("mongostore: %s: %w: %v", op, parley.ErrUnavailable, err)
+	}
+	return fmt.Errorf("mongostore: %s: %w: %w (%v)", op, parley.ErrUnavailable, cause, err)
 }
 
 // ctxErr returns the store error for a context that is already done, so a
 // call with a dead context fails before it writes anything.
 func ctxErr(ctx context.Context, op string) error {
 	if err := ctx.Err(); err != nil {
-		return storeErr(op, err, nil)
+		return fmt.Errorf("mongostore: %s: %w: %w", op, parley.ErrUnavailable, err)
 	}
 	return nil
 }
@@ -73,7 +84,7 @@ func ctxErr(ctx context.Context, op string) error {
 // isUnavailable reports whether err means the server could not be reached or
 // could not serve the request in time, so a retry later may succeed.
 func isUnavailable(err error) bool {
-	if mongo.IsTimeout(err) || mongo.IsNetworkError(err) || errors.Is(err, mongo.ErrClientDisconnected) {
+	if errors.Is(err, context.Canceled) || mongo.IsTimeout(err) || mongo.IsNetworkError(err) || errors.Is(err, mongo.ErrClientDisconnected) {
 		return true
 	}
 	var (

@@ -107,8 +107,8 @@ func (s *Store) AppendMessages(ctx context.Context, msgs []parley.Message) error
 	if len(msgs) == 0 {
 		return nil
 	}
-	if err := ctx.Err(); err != nil {
-		return storeErr(appendOp(msgs), err, nil)
+	if ctx.Err() != nil {
+		return ctxErr(ctx, appendOp(msgs))
 	}
 	recs := make([]messageRecord, len(msgs))
 	for i, m := range msgs {
