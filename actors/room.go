@@ -68,6 +68,8 @@ func (r *room) Receive(ctx actor.Context) {
 		r.roomOp(ctx, msg)
 	case *chatpb.SubscribeRequest:
 		r.subscribe(ctx, msg)
+	case *chatpb.SignalRequest:
+		r.signal(ctx, msg)
 	case *writeDone:
 		r.written(ctx, msg)
 	case tick:

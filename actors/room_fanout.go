@@ -2,6 +2,7 @@ package actors
 
 import (
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/api/wsproto"
 	"github.com/parleychat/parley/cluster"
 	"github.com/parleychat/parley/cluster/chatpb"
@@ -61,4 +62,29 @@ func (r *room) fanout(ctx actor.Context, ev *chatpb.Event) {
 	for _, w := range r.watchers {
 		ctx.Send(w.pid, ev)
 	}
+}
+
+// signal fans an ephemeral event out at once: nothing to store, so nothing to
+// wait for, and it takes no place in the room's order.
+func (r *room) signal(ctx actor.Context, req *chatpb.SignalRequest) {
+	if !r.usable(ctx) {
+		return
+	}
+	who := cluster.PrincipalFromPB(req.GetWho())
+	if err := r.st.authorize(who, parley.ActRead, parley.Target{}); err != nil {
+		respond(ctx, ctx.Sender(), nil, err)
+		return
+	}
+	var frame []byte
+	switch req.GetKind() {
+	case chatpb.SignalKind_SIGNAL_KIND_ONLINE, chatpb.SignalKind_SIGNAL_KIND_OFFLINE:
+		frame = wsproto.AppendPresence(nil, r.id, who.User, req.GetKind() == chatpb.SignalKind_SIGNAL_KIND_ONLINE)
+	case chatpb.SignalKind_SIGNAL_KIND_TYPING:
+		frame = wsproto.AppendTyping(nil, r.id, who.User)
+	default:
+		respond(ctx, ctx.Sender(), nil, parley.Invalid("kind", "unknown signal"))
+		return
+	}
+	respond(ctx, ctx.Sender(), &chatpb.SignalResponse{}, nil)
+	r.fanout(ctx, &chatpb.Event{Room: string(r.id), AtSeq: r.st.lastSeq, Frame: frame})
 }

@@ -116,8 +116,8 @@ func (s *Session) forget(room parley.RoomID, sub *sessionSub) {
 	}
 }
 
-// Unsubscribe stops delivery of room's events.
-func (s *Session) Unsubscribe(room parley.RoomID) {
+// Unsubscribe stops delivery of room's events; false if it was not subscribed.
+func (s *Session) Unsubscribe(room parley.RoomID) bool {
 	s.mu.Lock()
 	_, ok := s.subs[room]
 	delete(s.subs, room)
@@ -125,6 +125,7 @@ func (s *Session) Unsubscribe(room parley.RoomID) {
 	if ok {
 		s.node.send(removeSub{room, s})
 	}
+	return ok
 }
 
 // Close ends every subscription. The session is unusable afterwards.

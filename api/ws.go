@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -13,6 +14,7 @@ import (
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/actors"
 	"github.com/parleychat/parley/api/wsproto"
+	"github.com/parleychat/parley/cluster/chatpb"
 )
 
 // localPrincipal is the Locals key of the handshake's principal (contrib/websocket
@@ -22,6 +24,8 @@ const localPrincipal = "parley.principal"
 // routesWS registers GET /ws: authenticate at the handshake, then upgrade.
 func (s *Server) routesWS(app *fiber.App) {
 	cfg := s.cfg.WS
+	app.Post("/api/chat/ws-ticket", s.withTimeout, s.authed(s.issueTicket))
+	app.Get("/api/chat/rooms/:room/presence", s.withTimeout, s.authed(s.presence))
 	app.Use("/ws", s.wsHandshake)
 	app.Get("/ws", websocket.New(s.serveWS, websocket.Config{
 		HandshakeTimeout:  cfg.HandshakeTimeout,
@@ -33,12 +37,19 @@ func (s *Server) routesWS(app *fiber.App) {
 }
 
 // wsHandshake refuses anything but an authenticated WebSocket upgrade, before
-// the upgrade, with a problem JSON answer.
+// the upgrade, with a problem JSON answer. Credentials: a one-time ?ticket=,
+// or an access token (Authorization header or cookie).
 func (s *Server) wsHandshake(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return fiber.ErrUpgradeRequired
 	}
-	p, err := s.authenticate(c)
+	var p parley.Principal
+	var err error
+	if ticket := c.Query("ticket"); ticket != "" {
+		p, err = s.shared.RedeemTicket(c.UserContext(), strings.Clone(ticket))
+	} else {
+		p, err = s.authenticate(c)
+	}
 	if err != nil {
 		return err
 	}
@@ -90,7 +101,13 @@ func (s *Server) serveWS(conn *websocket.Conn) {
 		return
 	}
 	defer func() {
+		rooms := c.session.Rooms()
 		c.session.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.WriteTimeout)
+		for _, room := range rooms {
+			c.depart(ctx, room)
+		}
+		cancel()
 		c.out.Close() // waits for the writer
 		c.mu.Lock()
 		c.ended = true // no control write after this: nothing touches conn after we return
@@ -150,9 +167,16 @@ func (c *wsConn) handle(data []byte) (ok bool) {
 		if err := c.session.Subscribe(ctx, f.ID, room, f.Since); err != nil {
 			return c.fail(f.ID, err)
 		}
+		c.arrive(ctx, room)
 	case wsproto.TypeUnsubscribe:
-		c.session.Unsubscribe(room)
+		if c.session.Unsubscribe(room) {
+			c.depart(ctx, room)
+		}
 		c.out.Push(wsproto.AppendReply(nil, wsproto.Reply{ID: f.ID}))
+	case wsproto.TypeTyping:
+		if err := c.s.rooms.Signal(ctx, room, c.who, chatpb.SignalKind_SIGNAL_KIND_TYPING); err != nil {
+			return c.fail(f.ID, err)
+		}
 	case wsproto.TypeSend:
 		m, err := c.send(ctx, room, f)
 		if err != nil {
@@ -212,6 +236,7 @@ func (c *wsConn) writeFrame(frame []byte) error {
 // into the read deadline.
 func (c *wsConn) ping() {
 	if c.control(websocket.PingMessage, nil, c.s.cfg.WS.WriteTimeout) {
+		c.renewPresence()
 		c.pinger.Reset(c.s.cfg.WS.PingInterval)
 	}
 }

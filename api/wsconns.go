@@ -83,7 +83,7 @@ func (r *connRegistry) remove(c *wsConn) {
 	}
 }
 
-// Count returns the number of open connections.
+// count returns the number of open connections.
 func (r *connRegistry) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -112,3 +112,6 @@ func (r *connRegistry) closeAll(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// OpenConns returns the number of open WebSocket connections.
+func (s *Server) OpenConns() int { return s.conns.count() }

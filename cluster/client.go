@@ -168,3 +168,10 @@ func accessFromPB(r *chatpb.RoomResponse) Access {
 	}
 	return a
 }
+
+// Signal fans an ephemeral event (presence, typing) about who out to the
+// room's watchers. who must be able to read the room.
+func (rc *RoomClient) Signal(ctx context.Context, room parley.RoomID, who parley.Principal, kind chatpb.SignalKind) error {
+	_, err := call[*chatpb.SignalResponse](ctx, rc, room, &chatpb.SignalRequest{Who: PrincipalToPB(who), Kind: kind})
+	return err
+}

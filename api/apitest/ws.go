@@ -132,3 +132,15 @@ func (w *WS) CloseCode(t testing.TB, timeout time.Duration) int {
 		return websocket.CloseAbnormalClosure
 	}
 }
+
+// DialWSPath opens the given path (with its query) without credentials.
+func (e *Env) DialWSPath(t testing.TB, pathAndQuery string) (*WS, error) {
+	t.Helper()
+	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+	conn, _, err := d.Dial("ws://"+e.Addr+pathAndQuery, nil)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return &WS{Conn: conn}, nil
+}

@@ -192,6 +192,59 @@ func (RoomOp) EnumDescriptor() ([]byte, []int) {
 	return file_room_proto_rawDescGZIP(), []int{2}
 }
 
+// SignalKind is an ephemeral room event: fanned out, never stored. Append only.
+type SignalKind int32
+
+const (
+	SignalKind_SIGNAL_KIND_UNSPECIFIED SignalKind = 0
+	SignalKind_SIGNAL_KIND_ONLINE      SignalKind = 1
+	SignalKind_SIGNAL_KIND_OFFLINE     SignalKind = 2
+	SignalKind_SIGNAL_KIND_TYPING      SignalKind = 3
+)
+
+// Enum value maps for SignalKind.
+var (
+	SignalKind_name = map[int32]string{
+		0: "SIGNAL_KIND_UNSPECIFIED",
+		1: "SIGNAL_KIND_ONLINE",
+		2: "SIGNAL_KIND_OFFLINE",
+		3: "SIGNAL_KIND_TYPING",
+	}
+	SignalKind_value = map[string]int32{
+		"SIGNAL_KIND_UNSPECIFIED": 0,
+		"SIGNAL_KIND_ONLINE":      1,
+		"SIGNAL_KIND_OFFLINE":     2,
+		"SIGNAL_KIND_TYPING":      3,
+	}
+)
+
+func (x SignalKind) Enum() *SignalKind {
+	p := new(SignalKind)
+	*p = x
+	return p
+}
+
+func (x SignalKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SignalKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_room_proto_enumTypes[3].Descriptor()
+}
+
+func (SignalKind) Type() protoreflect.EnumType {
+	return &file_room_proto_enumTypes[3]
+}
+
+func (x SignalKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SignalKind.Descriptor instead.
+func (SignalKind) EnumDescriptor() ([]byte, []int) {
+	return file_room_proto_rawDescGZIP(), []int{3}
+}
+
 // Principal is who acts: a user, and whether they are a platform admin.
 type Principal struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1392,6 +1445,96 @@ func (x *Event) GetDropAll() bool {
 	return false
 }
 
+// SignalRequest asks the room to tell its watchers about who (a member).
+type SignalRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Who           *Principal             `protobuf:"bytes,1,opt,name=who,proto3" json:"who,omitempty"`
+	Kind          SignalKind             `protobuf:"varint,2,opt,name=kind,proto3,enum=parley.chat.SignalKind" json:"kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignalRequest) Reset() {
+	*x = SignalRequest{}
+	mi := &file_room_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignalRequest) ProtoMessage() {}
+
+func (x *SignalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_room_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignalRequest.ProtoReflect.Descriptor instead.
+func (*SignalRequest) Descriptor() ([]byte, []int) {
+	return file_room_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *SignalRequest) GetWho() *Principal {
+	if x != nil {
+		return x.Who
+	}
+	return nil
+}
+
+func (x *SignalRequest) GetKind() SignalKind {
+	if x != nil {
+		return x.Kind
+	}
+	return SignalKind_SIGNAL_KIND_UNSPECIFIED
+}
+
+// SignalResponse acknowledges a signal.
+type SignalResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignalResponse) Reset() {
+	*x = SignalResponse{}
+	mi := &file_room_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignalResponse) ProtoMessage() {}
+
+func (x *SignalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_room_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignalResponse.ProtoReflect.Descriptor instead.
+func (*SignalResponse) Descriptor() ([]byte, []int) {
+	return file_room_proto_rawDescGZIP(), []int{18}
+}
+
 var File_room_proto protoreflect.FileDescriptor
 
 const file_room_proto_rawDesc = "" +
@@ -1500,7 +1643,11 @@ const file_room_proto_rawDesc = "" +
 	"\x05frame\x18\x04 \x01(\fR\x05frame\x12\x1d\n" +
 	"\n" +
 	"drop_users\x18\x05 \x03(\tR\tdropUsers\x12\x19\n" +
-	"\bdrop_all\x18\x06 \x01(\bR\adropAll*\xb5\x01\n" +
+	"\bdrop_all\x18\x06 \x01(\bR\adropAll\"f\n" +
+	"\rSignalRequest\x12(\n" +
+	"\x03who\x18\x01 \x01(\v2\x16.parley.chat.PrincipalR\x03who\x12+\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x17.parley.chat.SignalKindR\x04kind\"\x10\n" +
+	"\x0eSignalResponse*\xb5\x01\n" +
 	"\bMemberOp\x12\x19\n" +
 	"\x15MEMBER_OP_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eMEMBER_OP_JOIN\x10\x01\x12\x13\n" +
@@ -1518,7 +1665,13 @@ const file_room_proto_rawDesc = "" +
 	"\x13ROOM_OP_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eROOM_OP_ACCESS\x10\x01\x12\x12\n" +
 	"\x0eROOM_OP_UPDATE\x10\x02\x12\x12\n" +
-	"\x0eROOM_OP_DELETE\x10\x03B-Z+github.com/parleychat/parley/cluster/chatpbb\x06proto3"
+	"\x0eROOM_OP_DELETE\x10\x03*r\n" +
+	"\n" +
+	"SignalKind\x12\x1b\n" +
+	"\x17SIGNAL_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12SIGNAL_KIND_ONLINE\x10\x01\x12\x17\n" +
+	"\x13SIGNAL_KIND_OFFLINE\x10\x02\x12\x16\n" +
+	"\x12SIGNAL_KIND_TYPING\x10\x03B-Z+github.com/parleychat/parley/cluster/chatpbb\x06proto3"
 
 var (
 	file_room_proto_rawDescOnce sync.Once
@@ -1532,53 +1685,58 @@ func file_room_proto_rawDescGZIP() []byte {
 	return file_room_proto_rawDescData
 }
 
-var file_room_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_room_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_room_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_room_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_room_proto_goTypes = []any{
 	(MemberOp)(0),             // 0: parley.chat.MemberOp
 	(MessageOp)(0),            // 1: parley.chat.MessageOp
 	(RoomOp)(0),               // 2: parley.chat.RoomOp
-	(*Principal)(nil),         // 3: parley.chat.Principal
-	(*Message)(nil),           // 4: parley.chat.Message
-	(*Member)(nil),            // 5: parley.chat.Member
-	(*Room)(nil),              // 6: parley.chat.Room
-	(*PostRequest)(nil),       // 7: parley.chat.PostRequest
-	(*PostResponse)(nil),      // 8: parley.chat.PostResponse
-	(*MemberRequest)(nil),     // 9: parley.chat.MemberRequest
-	(*MemberResponse)(nil),    // 10: parley.chat.MemberResponse
-	(*MessageRequest)(nil),    // 11: parley.chat.MessageRequest
-	(*MessageResponse)(nil),   // 12: parley.chat.MessageResponse
-	(*RoomRequest)(nil),       // 13: parley.chat.RoomRequest
-	(*RoomResponse)(nil),      // 14: parley.chat.RoomResponse
-	(*Relay)(nil),             // 15: parley.chat.Relay
-	(*SubscribeRequest)(nil),  // 16: parley.chat.SubscribeRequest
-	(*SubscribeResponse)(nil), // 17: parley.chat.SubscribeResponse
-	(*Unwatch)(nil),           // 18: parley.chat.Unwatch
-	(*Event)(nil),             // 19: parley.chat.Event
+	(SignalKind)(0),           // 3: parley.chat.SignalKind
+	(*Principal)(nil),         // 4: parley.chat.Principal
+	(*Message)(nil),           // 5: parley.chat.Message
+	(*Member)(nil),            // 6: parley.chat.Member
+	(*Room)(nil),              // 7: parley.chat.Room
+	(*PostRequest)(nil),       // 8: parley.chat.PostRequest
+	(*PostResponse)(nil),      // 9: parley.chat.PostResponse
+	(*MemberRequest)(nil),     // 10: parley.chat.MemberRequest
+	(*MemberResponse)(nil),    // 11: parley.chat.MemberResponse
+	(*MessageRequest)(nil),    // 12: parley.chat.MessageRequest
+	(*MessageResponse)(nil),   // 13: parley.chat.MessageResponse
+	(*RoomRequest)(nil),       // 14: parley.chat.RoomRequest
+	(*RoomResponse)(nil),      // 15: parley.chat.RoomResponse
+	(*Relay)(nil),             // 16: parley.chat.Relay
+	(*SubscribeRequest)(nil),  // 17: parley.chat.SubscribeRequest
+	(*SubscribeResponse)(nil), // 18: parley.chat.SubscribeResponse
+	(*Unwatch)(nil),           // 19: parley.chat.Unwatch
+	(*Event)(nil),             // 20: parley.chat.Event
+	(*SignalRequest)(nil),     // 21: parley.chat.SignalRequest
+	(*SignalResponse)(nil),    // 22: parley.chat.SignalResponse
 }
 var file_room_proto_depIdxs = []int32{
-	3,  // 0: parley.chat.PostRequest.who:type_name -> parley.chat.Principal
-	4,  // 1: parley.chat.PostResponse.message:type_name -> parley.chat.Message
-	3,  // 2: parley.chat.MemberRequest.who:type_name -> parley.chat.Principal
+	4,  // 0: parley.chat.PostRequest.who:type_name -> parley.chat.Principal
+	5,  // 1: parley.chat.PostResponse.message:type_name -> parley.chat.Message
+	4,  // 2: parley.chat.MemberRequest.who:type_name -> parley.chat.Principal
 	0,  // 3: parley.chat.MemberRequest.op:type_name -> parley.chat.MemberOp
-	5,  // 4: parley.chat.MemberResponse.member:type_name -> parley.chat.Member
-	3,  // 5: parley.chat.MessageRequest.who:type_name -> parley.chat.Principal
+	6,  // 4: parley.chat.MemberResponse.member:type_name -> parley.chat.Member
+	4,  // 5: parley.chat.MessageRequest.who:type_name -> parley.chat.Principal
 	1,  // 6: parley.chat.MessageRequest.op:type_name -> parley.chat.MessageOp
-	4,  // 7: parley.chat.MessageResponse.message:type_name -> parley.chat.Message
-	3,  // 8: parley.chat.RoomRequest.who:type_name -> parley.chat.Principal
+	5,  // 7: parley.chat.MessageResponse.message:type_name -> parley.chat.Message
+	4,  // 8: parley.chat.RoomRequest.who:type_name -> parley.chat.Principal
 	2,  // 9: parley.chat.RoomRequest.op:type_name -> parley.chat.RoomOp
-	6,  // 10: parley.chat.RoomResponse.room:type_name -> parley.chat.Room
-	5,  // 11: parley.chat.RoomResponse.me:type_name -> parley.chat.Member
-	5,  // 12: parley.chat.RoomResponse.members:type_name -> parley.chat.Member
-	3,  // 13: parley.chat.SubscribeRequest.who:type_name -> parley.chat.Principal
-	15, // 14: parley.chat.SubscribeRequest.relay:type_name -> parley.chat.Relay
-	4,  // 15: parley.chat.SubscribeResponse.backlog:type_name -> parley.chat.Message
-	15, // 16: parley.chat.Unwatch.relay:type_name -> parley.chat.Relay
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	7,  // 10: parley.chat.RoomResponse.room:type_name -> parley.chat.Room
+	6,  // 11: parley.chat.RoomResponse.me:type_name -> parley.chat.Member
+	6,  // 12: parley.chat.RoomResponse.members:type_name -> parley.chat.Member
+	4,  // 13: parley.chat.SubscribeRequest.who:type_name -> parley.chat.Principal
+	16, // 14: parley.chat.SubscribeRequest.relay:type_name -> parley.chat.Relay
+	5,  // 15: parley.chat.SubscribeResponse.backlog:type_name -> parley.chat.Message
+	16, // 16: parley.chat.Unwatch.relay:type_name -> parley.chat.Relay
+	4,  // 17: parley.chat.SignalRequest.who:type_name -> parley.chat.Principal
+	3,  // 18: parley.chat.SignalRequest.kind:type_name -> parley.chat.SignalKind
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_room_proto_init() }
@@ -1592,8 +1750,8 @@ func file_room_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_room_proto_rawDesc), len(file_room_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   17,
+			NumEnums:      4,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
