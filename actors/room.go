@@ -93,8 +93,7 @@ func (r *room) activate(ctx actor.Context, id parley.RoomID) {
 		if !errors.Is(err, parley.ErrRoomNotFound) {
 			r.deps.Log.Warn("room activation failed", "room", id, "err", err)
 		}
-		ctx.Poison(ctx.Self()) // requests already queued get failErr; later ones reactivate
-		return
+		return // answer with failErr until the next tick stops the grain (see idleCheck)
 	}
 	r.st = st
 	r.deps.Log.Debug("room activated", "room", id, "last_seq", st.lastSeq)
@@ -136,8 +135,16 @@ func (r *room) usable(ctx actor.Context) bool {
 
 // idleCheck passivates a room nobody uses: no traffic, no write, no watcher.
 // A periodic check instead of SetReceiveTimeout, whose timer races in this
-// protoactor-go version.
+// protoactor-go version. A grain whose activation failed stops here too, so
+// the next request activates it afresh: stopping at once instead would send
+// requests already on their way to dead letters, and the caller's retries
+// would meet the same fate.
 func (r *room) idleCheck(ctx actor.Context) {
+	if r.failErr != nil && !r.stopping {
+		r.stopping = true
+		ctx.Poison(ctx.Self())
+		return
+	}
 	now := r.deps.Now()
 	for k, w := range r.watchers {
 		if now.Sub(w.renewed) > 3*r.deps.Config.Tick {

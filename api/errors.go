@@ -121,7 +121,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	p := problemFor(err)
 	if p.Status >= 500 {
 		s.log.LogAttrs(c.UserContext(), slog.LevelError, "request failed",
-			slog.String("request_id", requestID(c)), slog.String("method", c.Method()),
+			slog.String("request_id", requestID(c)), slog.String("method", strings.Clone(c.Method())),
 			slog.String("path", strings.Clone(c.Path())), slog.Any("err", err))
 	}
 	p.RequestID = requestID(c)

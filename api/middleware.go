@@ -65,7 +65,7 @@ func (s *Server) logAccess(c *fiber.Ctx, id string, start time.Time) {
 	user, _ := c.Locals(userKey).(string)
 	s.log.LogAttrs(c.UserContext(), level, "request",
 		slog.String("request_id", id),
-		slog.String("method", c.Method()),
+		slog.String("method", strings.Clone(c.Method())),
 		slog.String("path", strings.Clone(c.Path())), // a handler may keep the record
 		slog.Int("status", status),
 		slog.Duration("duration", time.Since(start)),

@@ -78,7 +78,7 @@ func (c *wsConn) depart(ctx context.Context, room parley.RoomID) {
 // renewPresence refreshes the heartbeat of every subscribed room; the ping
 // timer calls it.
 func (c *wsConn) renewPresence() {
-	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.WS.WriteTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.WS.WriteTimeout)
 	defer cancel()
 	for _, room := range c.session.Rooms() {
 		_ = c.s.shared.Heartbeat(ctx, room, c.who.User, c.id, c.s.presenceTTL()) // best effort: the next ping retries

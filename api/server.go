@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -45,6 +47,8 @@ type Server struct {
 	dummyHash string // verified when a login names no usable account
 	app       *fiber.App
 	conns     *connRegistry // open WebSockets, closed first on Shutdown
+	ln        atomic.Pointer[onceCloseListener]
+	closed    atomic.Bool // Shutdown began: Listen must not start serving
 }
 
 // New builds the server and its routes; it does not listen yet.
@@ -119,12 +123,33 @@ func (s *Server) routes(app *fiber.App) {
 // App returns the Fiber app, for app.Test in tests.
 func (s *Server) App() *fiber.App { return s.app }
 
-// Listen serves on ln until Shutdown; it returns nil after a clean shutdown.
+// Listen serves on ln until Shutdown; it returns nil after a clean shutdown,
+// also when Shutdown ran first.
 func (s *Server) Listen(ln net.Listener) error {
-	if err := s.app.Listener(ln); err != nil {
+	w := &onceCloseListener{Listener: ln}
+	s.ln.Store(w)
+	if s.closed.Load() { // Shutdown ran before the listener was stored
+		_ = w.Close() // Serve then returns at once; the error is the listener's, already reported
+	}
+	if err := s.app.Listener(w); err != nil {
 		return fmt.Errorf("api: serve on %s: %w", ln.Addr(), err)
 	}
 	return nil
+}
+
+// onceCloseListener makes Close idempotent. Shutdown closes the listener
+// itself, because fasthttp's Shutdown knows only listeners Serve has already
+// registered, and a listener closed twice must not fail fasthttp's Shutdown
+// before it waits for in-flight requests.
+type onceCloseListener struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+func (l *onceCloseListener) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
 }
 
 // Shutdown stops accepting connections, closes WebSockets with a going-away
@@ -135,6 +160,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 		defer cancel()
+	}
+	s.closed.Store(true)
+	if ln := s.ln.Load(); ln != nil {
+		_ = ln.Close() // stop accepting; an error means it was closed already
 	}
 	wsErr := s.conns.closeAll(ctx)
 	if err := s.app.ShutdownWithContext(ctx); err != nil {

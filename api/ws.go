@@ -79,6 +79,8 @@ type wsConn struct {
 	session   *actors.Session
 	closeOnce sync.Once
 	pinger    *time.Timer
+	ctx       context.Context // cancelled when the handler returns: ends in-flight calls
+	cancel    context.CancelFunc
 
 	// mu guards ended: once the handler returns, the library reuses conn, so
 	// nothing (a ping timer, a close from shutdown or a slow-consumer verdict)
@@ -91,6 +93,8 @@ func (s *Server) serveWS(conn *websocket.Conn) {
 	who, _ := conn.Locals(localPrincipal).(parley.Principal)
 	cfg := s.cfg.WS
 	c := &wsConn{s: s, conn: conn, who: who, id: parley.ConnID(parley.NewID())}
+	c.ctx, c.cancel = context.WithCancel(context.Background()) // a connection outlives any request context
+	defer c.cancel()
 	c.out = newOutbox(cfg.OutboxFrames, cfg.OutboxBytes, c.writeFrame, func() {
 		s.log.Warn("websocket slow consumer closed", "conn", c.id, "user", who.User)
 		c.closeWith(wsproto.CloseSlowConsumer, "slow consumer: reconnect and resume")
@@ -157,7 +161,7 @@ func (c *wsConn) handle(data []byte) (ok bool) {
 	if err != nil {
 		return c.fail(f.ID, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.RequestTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.RequestTimeout)
 	defer cancel()
 	room := parley.RoomID(f.Room)
 	switch f.Type {
@@ -210,7 +214,7 @@ func (c *wsConn) send(ctx context.Context, room parley.RoomID, f wsproto.ClientF
 func (c *wsConn) fail(id uint64, err error) bool {
 	e := parley.Classify(err)
 	if e == parley.ErrInternal {
-		c.s.log.LogAttrs(context.Background(), slog.LevelError, "websocket frame failed",
+		c.s.log.LogAttrs(c.ctx, slog.LevelError, "websocket frame failed",
 			slog.String("conn", string(c.id)), slog.Any("err", err))
 	}
 	var field string

@@ -1,10 +1,3 @@
-// Package apitest starts Parley's whole single-node stack in process for
-// tests: the SQLite store in a temp dir, the in-process shared state, a
-// one-member cluster with the real actors, and the api server listening on
-// 127.0.0.1:0. Tests then speak real HTTP (and WebSocket) to Env.URL.
-//
-// Test code only: it may import anything, and only tests import it. An Env is
-// safe for concurrent use by the goroutines of one test.
 package apitest
 
 import (

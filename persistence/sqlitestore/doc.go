@@ -12,8 +12,14 @@
 // connection (SQLite serialises writers anyway, and queueing in Go instead of
 // in SQLite's busy handler keeps latency predictable); each write transaction
 // takes the lock when it begins. Reads use a separate read-only pool and,
-// thanks to WAL, never wait for the writer. AppendMessages writes its batch in
-// one transaction: all of it or nothing.
+// thanks to WAL, never wait for the writer.
+//
+// AppendMessages is group committed across callers: one committer goroutine,
+// started by Open and stopped by Close, writes every call queued meanwhile in
+// one transaction, each call inside its own SAVEPOINT, and commits them with
+// one fsync. Each call is still all or nothing on its own: a call that breaks
+// a constraint is rolled back to its savepoint and fails alone. Other writes
+// take the write connection between groups.
 //
 // Errors: no driver error escapes. Constraint violations become
 // parley.ErrConflict (parley.ErrUsernameTaken for usernames and external ids)

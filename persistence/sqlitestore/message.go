@@ -51,6 +51,11 @@ func (s *Store) prepare(ctx context.Context) error {
 // same (room, seq) or (room, sender, client id) exists, and
 // parley.ErrRoomNotFound if the room does not. The commit is durable (fsynced
 // unless Config.RelaxedSync) before it returns.
+//
+// Concurrent calls share one transaction and one fsync (see appender); each
+// still succeeds or fails on its own. ctx bounds the wait for that shared
+// transaction: a call whose ctx ends first returns parley.ErrUnavailable and
+// stores nothing. After Close it returns parley.ErrUnavailable.
 func (s *Store) AppendMessages(ctx context.Context, msgs []parley.Message) error {
 	if len(msgs) == 0 {
 		return nil
@@ -58,24 +63,10 @@ func (s *Store) AppendMessages(ctx context.Context, msgs []parley.Message) error
 	if err := checkBatch(msgs); err != nil {
 		return err
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return fail(ctx, err, nil, "append %s/%d", msgs[0].RoomID, msgs[0].Seq)
 	}
-	defer rollback(tx)
-	insert := tx.StmtContext(ctx, s.insertMessage)
-	for i := range msgs {
-		m := &msgs[i]
-		_, err := insert.ExecContext(ctx, string(m.RoomID), int64(m.Seq), string(m.ID), string(m.SenderID),
-			m.ClientID, m.Body, millis(m.CreatedAt), millis(m.EditedAt), millis(m.DeletedAt), string(m.DeletedBy))
-		if err != nil {
-			return fail(ctx, err, nil, "append %s/%d", m.RoomID, m.Seq)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fail(ctx, err, nil, "append %s/%d..%d: commit", msgs[0].RoomID, msgs[0].Seq, msgs[len(msgs)-1].Seq)
-	}
-	return nil
+	return s.appends.append(ctx, msgs)
 }
 
 // checkBatch rejects a batch that spans rooms or holds a seq SQLite cannot

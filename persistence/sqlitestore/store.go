@@ -33,6 +33,8 @@ type Store struct {
 	pageAsc       *sql.Stmt // on r
 	lastSeq       *sql.Stmt // on r
 
+	appends *appender // commits AppendMessages calls, grouped, through insertMessage
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -79,7 +81,11 @@ func (s *Store) open(ctx context.Context, path string, cfg Config) error {
 	if err := s.r.PingContext(ctx); err != nil {
 		return fail(ctx, err, nil, "open %s read-only", path)
 	}
-	return s.prepare(ctx)
+	if err := s.prepare(ctx); err != nil {
+		return err
+	}
+	s.appends = startAppender(ctx, s.w, s.insertMessage)
+	return nil
 }
 
 // dsn returns the driver's URI for path: the write connection or a read-only
@@ -220,10 +226,14 @@ func migrate(ctx context.Context, db *sql.DB) error {
 // give up is the one worth returning.
 func rollback(tx *sql.Tx) { _ = tx.Rollback() }
 
-// Close closes both pools. It may be called more than once; later calls
-// return nil.
+// Close stops the committer of AppendMessages, which answers the calls still
+// queued with parley.ErrUnavailable, then closes both pools. It may be called
+// more than once; later calls return nil.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.appends != nil {
+			s.appends.stop()
+		}
 		var errs []error
 		for _, st := range []*sql.Stmt{s.insertMessage, s.pageDesc, s.pageAsc, s.lastSeq} {
 			if st != nil {
