@@ -36,6 +36,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		err = e.rooms(rest)
 	case "send":
 		err = e.send(rest)
+	case "watch":
+		err = e.watch(rest)
+	case "health":
+		err = e.health(rest)
+	case "load":
+		err = e.load(rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -64,6 +70,9 @@ const usage = `usage:
   parley rooms create --name N [--kind public|private] [--description D]
   parley rooms list [--search S] [--page N] [--member-only]
   parley send --room R --body B [--client-id C]
+  parley watch --room R [--since N] [--count N]
+  parley health
+  parley load [--rooms 10] [--senders 32] [--messages 20000] [--duration 60s] [--watchers 0]
 common flags: --server URL (PARLEY_SERVER), --token T (PARLEY_TOKEN)
 `
 

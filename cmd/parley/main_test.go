@@ -95,3 +95,34 @@ func TestCLI_TokenFromDataDir(t *testing.T) {
 		t.Errorf("token without --user: exit %d, want 2", code)
 	}
 }
+
+func TestCLI_WatchHealthLoad(t *testing.T) {
+	e := apitest.Start(t)
+	u := e.SignUp(t, "alice")
+	vars := map[string]string{"PARLEY_SERVER": e.URL, "PARLEY_TOKEN": u.Token}
+	if code, out, stderr := cli(t, vars, "", "health"); code != 0 || !strings.Contains(out, "ready") {
+		t.Fatalf("health: %d %q %q", code, out, stderr)
+	}
+	code, out, stderr := cli(t, vars, "", "rooms", "create", "--name", "watched")
+	var room struct{ ID string }
+	if code != 0 || json.Unmarshal([]byte(out), &room) != nil {
+		t.Fatalf("rooms create: %d %q %q", code, out, stderr)
+	}
+	for i := range 2 {
+		if code, _, stderr := cli(t, vars, "", "send", "--room", room.ID, "--body", "m"+string(rune('0'+i))); code != 0 {
+			t.Fatalf("send: %q", stderr)
+		}
+	}
+	// watch replays from since=0 and exits after two messages.
+	code, out, stderr = cli(t, vars, "", "watch", "--room", room.ID, "--count", "2")
+	if code != 0 || strings.Count(out, `"type":"message"`) != 2 || !strings.Contains(out, `"body":"m1"`) {
+		t.Fatalf("watch: %d %q %q", code, out, stderr)
+	}
+	code, out, stderr = cli(t, vars, "", "load", "--rooms", "2", "--senders", "4", "--messages", "40", "--watchers", "1", "--duration", "30s")
+	if code != 0 || !strings.Contains(out, "acked=40 ") {
+		t.Fatalf("load: %d %q %q", code, out, stderr)
+	}
+	if code, _, _ := cli(t, vars, "", "watch", "--room", "nosuchroom", "--count", "1"); code == 0 {
+		t.Error("watch of a missing room succeeded")
+	}
+}
