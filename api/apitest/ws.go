@@ -76,12 +76,12 @@ func (w *WS) TryNext(timeout time.Duration) (map[string]any, error) {
 			return nil, err
 		}
 		if mt != websocket.TextMessage {
-			return nil, errors.New("ws: server sent a non-text frame")
+			return nil, errInvalidFrame{"ws: server sent a non-text frame"}
 		}
 		for _, line := range strings.Split(string(data), "\n") {
 			var ev map[string]any
 			if err := json.Unmarshal([]byte(line), &ev); err != nil {
-				return nil, errors.New("ws: server sent a line that is not one JSON object: " + line)
+				return nil, errInvalidFrame{"ws: server sent a line that is not one JSON object: " + line}
 			}
 			w.pending = append(w.pending, ev)
 		}
@@ -143,4 +143,17 @@ func (e *Env) DialWSPath(t testing.TB, pathAndQuery string) (*WS, error) {
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	return &WS{Conn: conn}, nil
+}
+
+// errInvalidFrame marks a frame that breaks the protocol (not one JSON object
+// per line, or not text).
+type errInvalidFrame struct{ msg string }
+
+func (e errInvalidFrame) Error() string { return e.msg }
+
+// IsInvalidFrame reports whether err is a protocol violation by the server,
+// as opposed to the connection ending.
+func IsInvalidFrame(err error) bool {
+	var e errInvalidFrame
+	return errors.As(err, &e)
 }
