@@ -29,6 +29,10 @@ type Config struct {
 	// DedupeEntries bounds the remembered client ids per room; zero means 4096.
 	// Older resends are still caught by the store's unique index.
 	DedupeEntries int
+	// MaxSubscriptions bounds the rooms one connection (session) may subscribe
+	// at once, so one socket cannot make every room of the cluster fan out to
+	// it; zero means 256.
+	MaxSubscriptions int
 }
 
 func (c Config) withDefaults() Config {
@@ -46,6 +50,7 @@ func (c Config) withDefaults() Config {
 	def(&c.MaxBatch, 512)
 	def(&c.MaxReplay, 1000)
 	def(&c.DedupeEntries, 4096)
+	def(&c.MaxSubscriptions, 256)
 	defd(&c.WriteTimeout, 5*time.Second)
 	defd(&c.LoadTimeout, 5*time.Second)
 	defd(&c.IdleTimeout, 2*time.Minute)

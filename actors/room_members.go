@@ -132,6 +132,9 @@ func (s *roomState) unban(p parley.Principal, u parley.UserID) ([]memberEvent, e
 	if err != nil {
 		return nil, err
 	}
+	if _, known := s.members[u]; !known {
+		return nil, parley.ErrNotMember // nothing to lift, and no record to invent
+	}
 	if !m.Banned {
 		return []memberEvent{{rec: m}}, nil
 	}

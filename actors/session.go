@@ -35,9 +35,6 @@ type sessionSub struct {
 	held []*chatpb.Event // live events that arrived before the backlog was sent
 }
 
-// MaxSubscriptions bounds the rooms one connection may subscribe at once.
-const MaxSubscriptions = 256
-
 // OpenSession starts a session for one connection of who, writing to out.
 func (n *Node) OpenSession(id parley.ConnID, who parley.Principal, out Outbox) *Session {
 	return &Session{node: n, id: id, who: who, out: out, subs: map[parley.RoomID]*sessionSub{}}
@@ -55,7 +52,7 @@ func (s *Session) Subscribe(ctx context.Context, reqID uint64, room parley.RoomI
 		s.mu.Unlock()
 		return parley.ErrUnavailable
 	}
-	if _, ok := s.subs[room]; !ok && len(s.subs) >= MaxSubscriptions {
+	if _, ok := s.subs[room]; !ok && len(s.subs) >= s.node.deps.Config.MaxSubscriptions {
 		s.mu.Unlock()
 		return parley.Invalid("room", "too many subscriptions on this connection")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -86,6 +87,11 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if banned, err := s.shared.IsRevoked(c.UserContext(), userRevocationKey(u.ID)); err != nil {
+		return fmt.Errorf("api: check ban of %s: %w", u.ID, err)
+	} else if banned { // the password was right: saying so reveals nothing new
+		return parley.ErrForbidden
+	}
 	return s.startSession(c, parley.Principal{User: u.ID, Admin: u.IsAdmin}, parley.NewID())
 }
 
@@ -136,20 +142,20 @@ func (s *Server) refresh(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	if revoked, err := s.shared.IsRevoked(ctx, cl.Family); err != nil {
-		return fmt.Errorf("api: check revocation: %w", err)
-	} else if revoked {
-		return parley.ErrUnauthorized
+	if err := s.checkRevoked(ctx, cl.credential()); err != nil { // logged out, replayed or banned
+		return err
 	}
-	ttl := cl.ExpiresAt.Time.Sub(s.now()) + tokenLeeway
+	ttl := cl.ExpiresAt.Time.Sub(s.now()) + s.tokens.skew()
 	first, err := s.shared.UseRefresh(ctx, cl.Family, cl.ID, ttl)
 	if err != nil {
 		return fmt.Errorf("api: use refresh token: %w", err)
 	}
 	if !first {
-		if err := s.shared.Revoke(ctx, cl.Family, s.cfg.RefreshTTL); err != nil {
+		if err := s.revoke(ctx, cl.Family, s.cfg.RefreshTTL); err != nil {
 			return fmt.Errorf("api: revoke family after replay: %w", err)
 		}
+		s.log.WarnContext(ctx, "refresh token replayed: session revoked",
+			slog.String("user", cl.Subject), slog.String("family", cl.Family))
 		s.clearAuthCookies(c)
 		return parley.ErrUnauthorized
 	}
@@ -183,8 +189,10 @@ func refreshToken(c *fiber.Ctx) (string, error) {
 
 // logout ends the login session of the presented tokens: POST
 // /api/auth/logout revokes the refresh family (access tokens of the family
-// stop working too) and clears the cookies. It answers 204 even when no valid
-// token came with it, so it is safe to repeat.
+// stop working too, and its WebSockets on every node close with 4501) and
+// clears the cookies. It answers 204 even when no valid token came with it,
+// so it is safe to repeat. An external ID token has no session here to end:
+// it stays valid until its exp, unless the user is banned.
 func (s *Server) logout(c *fiber.Ctx) error {
 	var families []string
 	if raw, err := refreshToken(c); err == nil {
@@ -200,7 +208,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 		}
 	}
 	for _, f := range families {
-		if err := s.shared.Revoke(c.UserContext(), f, s.cfg.RefreshTTL); err != nil {
+		if err := s.revoke(c.UserContext(), f, s.cfg.RefreshTTL); err != nil {
 			return fmt.Errorf("api: logout: %w", err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/persistence"
 )
@@ -27,46 +28,90 @@ const (
 type authedHandler func(c *fiber.Ctx, p parley.Principal) error
 
 // authed wraps h so it runs only with a valid access token; otherwise the
-// request gets 401.
+// request gets 401. The credential stays in the request's Locals for
+// handlers that need more than the principal (credentialOf).
 func (s *Server) authed(h authedHandler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		p, err := s.authenticate(c)
+		cred, err := s.identify(c)
 		if err != nil {
 			return err
 		}
-		c.Locals(userKey, string(p.User))
-		return h(c, p)
+		c.Locals(userKey, string(cred.User))
+		c.Locals(localCredential, cred)
+		return h(c, cred.Principal)
 	}
 }
 
-// authenticate returns the principal of the request's access token, taken from
-// "Authorization: Bearer" or, when that header is absent, the access cookie.
-// A token whose login session was logged out (revoked family) is refused. A
-// cookie-authenticated request that changes state must come from this site.
+// credentialOf returns the credential authed stored for this request.
+func credentialOf(c *fiber.Ctx) credential {
+	cred, _ := c.Locals(localCredential).(credential)
+	return cred
+}
+
+// authenticate returns the principal of the request's access token (see identify).
 func (s *Server) authenticate(c *fiber.Ctx) (parley.Principal, error) {
+	cred, err := s.identify(c)
+	if err != nil {
+		return parley.Principal{}, err
+	}
+	return cred.Principal, nil
+}
+
+// identify returns the credential of the request's access token, taken from
+// "Authorization: Bearer" or, when that header is absent, the access cookie:
+// one of Parley's HS256 tokens or, when configured, an external ID token
+// (RS256, ES256). A token of a logged out session (revoked family) or of a
+// user banned from the platform is refused. A cookie-authenticated request
+// that changes state must come from this site.
+func (s *Server) identify(c *fiber.Ctx) (credential, error) {
 	raw, fromCookie, err := accessToken(c)
 	if err != nil {
-		return parley.Principal{}, err
+		return credential{}, err
 	}
-	cl, err := s.tokens.parse(raw, typAccess)
+	cred, err := s.verifyAccess(c, raw)
 	if err != nil {
-		return parley.Principal{}, err
+		return credential{}, err
 	}
-	if cl.Family != "" {
-		revoked, err := s.shared.IsRevoked(c.UserContext(), cl.Family)
-		if err != nil {
-			return parley.Principal{}, fmt.Errorf("api: check revocation: %w", err)
-		}
-		if revoked {
-			return parley.Principal{}, parley.ErrUnauthorized
-		}
+	if err := s.checkRevoked(c.UserContext(), cred); err != nil {
+		return credential{}, err
 	}
 	if fromCookie && !isSafeMethod(c.Method()) {
 		if err := checkSameOrigin(c); err != nil {
-			return parley.Principal{}, err
+			return credential{}, err
 		}
 	}
-	return cl.principal(), nil
+	return cred, nil
+}
+
+// verifyAccess verifies an access token with the verifier its header names.
+// Each verifier pins its own algorithms, so the choice only saves work: an
+// RS256 or ES256 token never reaches the HMAC check, and an HS256 token never
+// reaches a public key.
+func (s *Server) verifyAccess(c *fiber.Ctx, raw string) (credential, error) {
+	switch tokenAlg(raw) {
+	case jwt.SigningMethodHS256.Alg():
+		cl, err := s.tokens.parse(raw, typAccess)
+		if err != nil {
+			return credential{}, err
+		}
+		return cl.credential(), nil
+	case jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg():
+		return s.signInExternal(c, raw)
+	}
+	return credential{}, parley.ErrUnauthorized
+}
+
+// checkRevoked refuses a credential whose login session was revoked (logout,
+// refresh token replay) or whose user is banned from the platform.
+func (s *Server) checkRevoked(ctx context.Context, cred credential) error {
+	code, err := s.revokedBy(ctx, cred)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return parley.ErrUnauthorized
+	}
+	return nil
 }
 
 // accessToken returns the raw access token (a copy) and whether it came from
@@ -159,4 +204,24 @@ func (e *limitError) Unwrap() error { return parley.ErrRateLimited }
 // seconds returns Retry-After: whole seconds, at least 1.
 func (e *limitError) seconds() string {
 	return strconv.Itoa(max(1, int((e.retryAfter+time.Second-1)/time.Second)))
+}
+
+// wsCredential authenticates a WebSocket handshake: a one-time ?ticket=, or
+// an access token (see identify). A ticket's socket inherits the expiry and
+// session of the token that asked for the ticket.
+func (s *Server) wsCredential(c *fiber.Ctx) (credential, error) {
+	ticket := c.Query("ticket")
+	if ticket == "" {
+		return s.identify(c)
+	}
+	ticket = strings.Clone(ticket)
+	p, err := s.shared.RedeemTicket(c.UserContext(), ticket)
+	if err != nil {
+		return credential{}, err
+	}
+	cred := ticketCredential(ticket, p, s.now().Add(s.cfg.AccessTTL))
+	if err := s.checkRevoked(c.UserContext(), cred); err != nil {
+		return credential{}, err
+	}
+	return cred, nil
 }

@@ -38,17 +38,59 @@ type Config struct {
 	AccessTTL time.Duration
 	// RefreshTTL is the lifetime of a refresh token and its family. Zero means 30 days.
 	RefreshTTL time.Duration
+	// TokenLeeway is the clock skew tolerated when checking exp, nbf and iat
+	// of Parley's and external tokens. Zero means 30s.
+	TokenLeeway time.Duration
+	// Identity configures external ID tokens (OIDC, Firebase) verified
+	// against a JWKS; see IdentityConfig. Zero accepts only Parley's tokens.
+	Identity IdentityConfig
+	// RevocationPoll is how often each node reads the revocation feed to close
+	// the WebSockets of logged out sessions and banned users. Zero means 1s.
+	RevocationPoll time.Duration
 	// Password holds the argon2id parameters for new password hashes. Zero
 	// fields mean the defaults documented on PasswordParams.
 	Password PasswordParams
-	// LoginLimit bounds login and registration attempts per username and,
-	// separately, per client IP. Zero Count means 10 per minute.
+	// LoginLimit bounds login attempts per username (and is the default of
+	// LoginIPLimit and RegisterLimit). Zero Count means 10 per minute.
 	LoginLimit Limit
+	// LoginIPLimit bounds login attempts per client IP. Zero Count means LoginLimit.
+	LoginIPLimit Limit
+	// RegisterLimit bounds registrations per client IP. Zero Count means LoginLimit.
+	RegisterLimit Limit
 	// SendLimit bounds the messages one user sends, over REST and WebSocket
 	// together. Zero Count means 600 per minute.
 	SendLimit Limit
+	// SendIPLimit bounds the messages sent from one client IP, whoever sends
+	// them. Zero Count means 3000 per minute: many users may share an address.
+	SendIPLimit Limit
+	// RoomLimit bounds the rooms one user creates. Zero Count means 10 per minute.
+	RoomLimit Limit
+	// RoomIPLimit bounds the rooms created from one client IP. Zero Count means 50 per minute.
+	RoomIPLimit Limit
+	// JoinLimit bounds the rooms one user joins. Zero Count means 60 per minute.
+	JoinLimit Limit
+	// JoinIPLimit bounds the joins from one client IP. Zero Count means 300 per minute.
+	JoinIPLimit Limit
 	// WS tunes the WebSocket endpoint; see WSConfig for its defaults.
 	WS WSConfig
+	// AllowedOrigins lists the browser origins (scheme://host[:port]) of other
+	// sites that may call the API with credentials (CORS) and open WebSockets.
+	// The server's own origin is always allowed; "*" and "null" are refused.
+	// Zero means none: only pages served from the server's own origin.
+	AllowedOrigins []string
+	// AllowedHosts lists the Host header values (host or host:port) the server
+	// answers; any other gets 421 (DNS rebinding, host header injection). Health
+	// checks answer any host. Zero means any host.
+	AllowedHosts []string
+	// TrustedProxies lists the CIDRs (or single IPs) of reverse proxies whose
+	// X-Forwarded-For is believed; the client IP is then the right-most address
+	// in it that is not a trusted proxy. Zero means the socket peer is the
+	// client and X-Forwarded-For is ignored.
+	TrustedProxies []string
+	// TLS says clients reach the server over https (directly or through a
+	// TLS-terminating proxy): responses then carry Strict-Transport-Security
+	// and the server's own origin is https. Zero means plain http.
+	TLS bool
 }
 
 // Limit is a rate: Count events per Window.
@@ -77,10 +119,20 @@ func (c Config) withDefaults() Config {
 	setDur(&c.ShutdownTimeout, 10*time.Second)
 	setDur(&c.AccessTTL, 15*time.Minute)
 	setDur(&c.RefreshTTL, 30*24*time.Hour)
+	setDur(&c.TokenLeeway, 30*time.Second)
+	setDur(&c.RevocationPoll, time.Second)
+	c.Identity = c.Identity.withDefaults()
 	setInt(&c.LoginLimit.Count, 10)
 	setDur(&c.LoginLimit.Window, time.Minute)
 	setInt(&c.SendLimit.Count, 600)
 	setDur(&c.SendLimit.Window, time.Minute)
+	c.LoginIPLimit = c.LoginIPLimit.orDefault(c.LoginLimit)
+	c.RegisterLimit = c.RegisterLimit.orDefault(c.LoginLimit)
+	c.SendIPLimit = c.SendIPLimit.orDefault(Limit{3000, time.Minute})
+	c.RoomLimit = c.RoomLimit.orDefault(Limit{10, time.Minute})
+	c.RoomIPLimit = c.RoomIPLimit.orDefault(Limit{50, time.Minute})
+	c.JoinLimit = c.JoinLimit.orDefault(Limit{60, time.Minute})
+	c.JoinIPLimit = c.JoinIPLimit.orDefault(Limit{300, time.Minute})
 	c.WS = c.WS.withDefaults()
 	if c.Issuer == "" {
 		c.Issuer = "parley"

@@ -57,6 +57,7 @@ var httpCodes = map[int]string{
 	fiber.StatusRequestHeaderFieldsTooLarge: "headers_too_large",
 	fiber.StatusTooManyRequests:             parley.ErrRateLimited.Code,
 	fiber.StatusServiceUnavailable:          parley.ErrUnavailable.Code,
+	fiber.StatusMisdirectedRequest:          "misdirected_request", // Host not in Config.AllowedHosts
 }
 
 // Problem is an RFC 9457 problem detail with Parley's stable code, and the
@@ -125,6 +126,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			slog.String("path", strings.Clone(c.Path())), slog.Any("err", err))
 	}
 	p.RequestID = requestID(c)
+	s.setHSTS(c) // also on errors raised before routing (413, 431)
 	if le := (*limitError)(nil); errors.As(err, &le) {
 		c.Set(fiber.HeaderRetryAfter, le.seconds())
 	}

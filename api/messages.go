@@ -32,7 +32,7 @@ func (s *Server) sendMessage(c *fiber.Ctx, p parley.Principal) error {
 	if err := parley.CheckClientID(b.ClientID); err != nil {
 		return err
 	}
-	if err := s.allow(c.UserContext(), "send:user:"+string(p.User), s.cfg.SendLimit); err != nil {
+	if err := s.limit(c.UserContext(), actSend, p.User, c.IP()); err != nil {
 		return err
 	}
 	if b.ClientID == "" {

@@ -98,10 +98,18 @@ func (s *Server) withTimeout(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// contentSecurityPolicy is the CSP of every response. The server sends JSON
+// only (there is no embedded web client yet), so a response rendered as a
+// document may load nothing, run nothing and be framed by nobody.
+const contentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
 // setSecurityHeaders sets the headers every response carries. Responses are
 // JSON and never HTML, so browsers must not sniff them into anything else, and
-// they hold personal data and tokens, so nothing caches them.
+// they hold personal data and tokens, so nothing caches them, and other sites
+// may not embed them (CORP; CORS reads by allowed origins are unaffected).
 func setSecurityHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderContentSecurityPolicy, contentSecurityPolicy)
+	c.Set(fiber.HeaderCrossOriginResourcePolicy, "same-origin")
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderXFrameOptions, "DENY")
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")

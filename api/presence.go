@@ -22,7 +22,7 @@ func (s *Server) presenceTTL() time.Duration { return 3 * s.cfg.WS.PingInterval 
 // 30 s, on any node, as /ws?ticket=, for clients that cannot send cookies or
 // headers with the upgrade.
 func (s *Server) issueTicket(c *fiber.Ctx, p parley.Principal) error {
-	ticket := parley.NewID() + parley.NewID() // 256 random bits
+	ticket := newTicket(credentialOf(c)) // 256 random bits, and the token's expiry and session
 	if err := s.shared.IssueTicket(c.UserContext(), ticket, p, ticketTTL); err != nil {
 		return err
 	}

@@ -47,8 +47,13 @@ type Server struct {
 	dummyHash string // verified when a login names no usable account
 	app       *fiber.App
 	conns     *connRegistry // open WebSockets, closed first on Shutdown
+	wsLimits  *connLimits   // WebSocket connections per user and per IP
+	edge      edgePolicy    // allowed origins and hosts, trusted proxies
 	ln        atomic.Pointer[onceCloseListener]
 	closed    atomic.Bool // Shutdown began: Listen must not start serving
+
+	external *externalVerifier // external ID tokens; nil unless Config.Identity is enabled
+	stopKeys func()            // stops the JWKS refresher; Shutdown calls it
 }
 
 // New builds the server and its routes; it does not listen yet.
@@ -60,15 +65,21 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("api: new server: secret must be at least %d bytes", minSecretLen)
 	}
 	cfg = cfg.withDefaults()
+	edge, err := newEdgePolicy(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("api: new server: %w", err)
+	}
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
 	s := &Server{
 		cfg: cfg, store: deps.Store, shared: deps.Shared, rooms: deps.Rooms, node: deps.Node,
 		log: deps.Log.With("component", "api"), now: deps.Now,
-		tokens:    tokens{secret: append([]byte(nil), deps.Secret...), issuer: cfg.Issuer, now: deps.Now},
+		tokens:    tokens{secret: append([]byte(nil), deps.Secret...), issuer: cfg.Issuer, now: deps.Now, leeway: cfg.TokenLeeway},
 		dummyHash: hashPassword(string(deps.Secret[:8]), cfg.Password), // any password: it never matches a login
 		conns:     newConnRegistry(),
+		wsLimits:  newConnLimits(cfg.WS),
+		edge:      edge,
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "parley",
@@ -83,30 +94,33 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		DisableStartupMessage: true,
 	})
 	s.routes(s.app)
+	if err := s.startIdentity(); err != nil {
+		return nil, fmt.Errorf("api: new server: %w", err)
+	}
 	return s, nil
 }
 
 // routes registers every route. Fiber matches "/x" and "/x/" alike.
 func (s *Server) routes(app *fiber.App) {
-	app.Use(s.observe, s.recoverPanic)
+	app.Use(s.observe, s.recoverPanic, s.guardEdge, s.cors)
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
 
-	api := app.Group("/api", s.withTimeout)
-	auth := api.Group("/auth")
-	auth.Post("/register", s.register)
-	auth.Post("/login", s.login)
+	api := app.Group("/api", s.withTimeout, s.checkCSRF)
+	auth := api.Group("/auth", s.issueCSRF)
+	auth.Post("/register", s.limitIP(actRegister), s.register)
+	auth.Post("/login", s.limitIP(actLogin), s.login)
 	auth.Post("/refresh", s.refresh)
 	auth.Post("/logout", s.logout)
 	auth.Get("/me", s.authed(s.me))
 
 	rooms := api.Group("/chat/rooms")
-	rooms.Post("/", s.authed(s.createRoom))
+	rooms.Post("/", s.authed(s.limited(actRoom, s.createRoom)))
 	rooms.Get("/", s.authed(s.listRooms))
 	rooms.Get("/:room", s.authed(s.roomDetail))
 	rooms.Patch("/:room", s.authed(s.updateRoom))
 	rooms.Delete("/:room", s.authed(s.deleteRoom))
-	rooms.Post("/:room/join", s.authed(s.join))
+	rooms.Post("/:room/join", s.authed(s.limited(actJoin, s.join)))
 	rooms.Post("/:room/leave", s.authed(s.leave))
 	rooms.Post("/:room/send_message", s.authed(s.sendMessage))
 	rooms.Get("/:room/messages", s.authed(s.history))
@@ -116,7 +130,10 @@ func (s *Server) routes(app *fiber.App) {
 	rooms.Post("/:room/members", s.authed(s.addMember))
 	rooms.Patch("/:room/members/:user", s.authed(s.setRole))
 	rooms.Delete("/:room/members/:user", s.authed(s.removeMember))
+	rooms.Post("/:room/members/:user/unban", s.authed(s.unban))
+	rooms.Get("/:room/audit", s.authed(s.auditLog))
 
+	s.routesAdmin(api)
 	s.routesWS(app)
 }
 
@@ -131,6 +148,7 @@ func (s *Server) Listen(ln net.Listener) error {
 	if s.closed.Load() { // Shutdown ran before the listener was stored
 		_ = w.Close() // Serve then returns at once; the error is the listener's, already reported
 	}
+	defer s.startRevocationWatcher()() // closes sockets of sessions revoked on other nodes
 	if err := s.app.Listener(w); err != nil {
 		return fmt.Errorf("api: serve on %s: %w", ln.Addr(), err)
 	}
@@ -162,6 +180,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		defer cancel()
 	}
 	s.closed.Store(true)
+	s.stopKeys()
 	if ln := s.ln.Load(); ln != nil {
 		_ = ln.Close() // stop accepting; an error means it was closed already
 	}

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -20,7 +23,10 @@ const (
 	// maxTokenLen bounds a token before any parsing, so crafted tokens (a
 	// megabyte of dots) cost nothing. Real tokens are about 300 bytes.
 	maxTokenLen = 2048
-	// tokenLeeway absorbs clock skew between nodes when checking exp, nbf, iat.
+	// maxHeaderLen bounds the encoded header tokenAlg decodes.
+	maxHeaderLen = 1024
+	// tokenLeeway absorbs clock skew between nodes when checking exp, nbf,
+	// iat, unless Config.TokenLeeway says otherwise.
 	tokenLeeway = 30 * time.Second
 	// defaultIssuer is the "iss" claim when Config.Issuer is empty.
 	defaultIssuer = "parley"
@@ -46,6 +52,10 @@ var _ jwt.Claims = (*claims)(nil)
 
 func (c *claims) principal() parley.Principal {
 	return parley.Principal{User: parley.UserID(c.Subject), Admin: c.Admin}
+}
+
+func (c *claims) credential() credential {
+	return credential{Principal: c.principal(), Expires: c.ExpiresAt.Time, Family: c.Family}
 }
 
 // GetExpirationTime implements jwt.Claims.
@@ -123,6 +133,37 @@ type tokens struct {
 	secret []byte
 	issuer string
 	now    func() time.Time
+	leeway time.Duration // zero means tokenLeeway
+}
+
+// skew returns the clock skew tolerated on exp, nbf and iat.
+func (t tokens) skew() time.Duration {
+	if t.leeway <= 0 {
+		return tokenLeeway
+	}
+	return t.leeway
+}
+
+// tokenAlg returns the "alg" of raw's JOSE header, or "" when the header is
+// missing, too long or not base64url JSON. Only the header is decoded, so it
+// is cheap on any input; it picks the verifier, and each verifier still pins
+// its own algorithms.
+func tokenAlg(raw string) string {
+	head, _, ok := strings.Cut(raw, ".")
+	if !ok || len(head) > maxHeaderLen {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		return ""
+	}
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if json.Unmarshal(b, &h) != nil {
+		return ""
+	}
+	return h.Alg
 }
 
 // parse verifies raw and returns its claims if it is a live token of type typ.
@@ -138,7 +179,7 @@ func (t tokens) parse(raw, typ string) (*claims, error) {
 		jwt.WithIssuer(t.issuer),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-		jwt.WithLeeway(tokenLeeway),
+		jwt.WithLeeway(t.skew()),
 		jwt.WithTimeFunc(t.now),
 		jwt.WithStrictDecoding(),
 	)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -20,6 +20,10 @@ import (
 // localPrincipal is the Locals key of the handshake's principal (contrib/websocket
 // copies Locals by string key into the connection).
 const localPrincipal = "parley.principal"
+
+// localCredential is the Locals key of the request's or handshake's
+// credential: the principal, its token's expiry and its login session.
+const localCredential = "parley.credential"
 
 // routesWS registers GET /ws: authenticate at the handshake, then upgrade.
 func (s *Server) routesWS(app *fiber.App) {
@@ -36,25 +40,25 @@ func (s *Server) routesWS(app *fiber.App) {
 	}))
 }
 
-// wsHandshake refuses anything but an authenticated WebSocket upgrade, before
+// wsHandshake refuses anything but an authenticated WebSocket upgrade from an
+// allowed origin (see checkWSOrigin), within the connection limits, before
 // the upgrade, with a problem JSON answer. Credentials: a one-time ?ticket=,
 // or an access token (Authorization header or cookie).
 func (s *Server) wsHandshake(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return fiber.ErrUpgradeRequired
 	}
-	var p parley.Principal
-	var err error
-	if ticket := c.Query("ticket"); ticket != "" {
-		p, err = s.shared.RedeemTicket(c.UserContext(), strings.Clone(ticket))
-	} else {
-		p, err = s.authenticate(c)
+	if err := s.checkWSOrigin(c); err != nil {
+		return err
 	}
+	cred, err := s.wsCredential(c)
 	if err != nil {
 		return err
 	}
+	p := cred.Principal
 	c.Locals(localPrincipal, p)
-	return c.Next()
+	c.Locals(localCredential, cred)
+	return s.admitWS(c, p)
 }
 
 // wsRecover keeps a panic in a connection's handling from taking the process
@@ -81,18 +85,31 @@ type wsConn struct {
 	pinger    *time.Timer
 	ctx       context.Context // cancelled when the handler returns: ends in-flight calls
 	cancel    context.CancelFunc
+	limiter   frameLimiter // the send rate; read loop only
+	typing    bucket       // typing signals; read loop only
 
 	// mu guards ended: once the handler returns, the library reuses conn, so
 	// nothing (a ping timer, a close from shutdown or a slow-consumer verdict)
 	// may touch it. Held only around control writes with a short deadline.
 	mu    sync.Mutex
 	ended bool
+
+	cred    credential  // the handshake's: the socket closes at its expiry or revocation
+	closing atomic.Bool // revoked or expired: frames that still arrive are dropped
 }
 
 func (s *Server) serveWS(conn *websocket.Conn) {
 	who, _ := conn.Locals(localPrincipal).(parley.Principal)
 	cfg := s.cfg.WS
-	c := &wsConn{s: s, conn: conn, who: who, id: parley.ConnID(parley.NewID())}
+	c := &wsConn{s: s, conn: conn, who: who, id: parley.ConnID(parley.NewID()),
+		limiter: newFrameLimiter(cfg.FrameRate), typing: newBucket(cfg.TypingRate)}
+	c.cred, _ = conn.Locals(localCredential).(credential)
+	slot, ok := claimSlot(conn)
+	defer slot.release()
+	if !ok { // the handshake's slot expired before the socket started
+		c.closeWith(wsproto.CloseTryAgainLater, "handshake expired")
+		return
+	}
 	c.ctx, c.cancel = context.WithCancel(context.Background()) // a connection outlives any request context
 	defer c.cancel()
 	c.out = newOutbox(cfg.OutboxFrames, cfg.OutboxBytes, c.writeFrame, func() {
@@ -104,6 +121,7 @@ func (s *Server) serveWS(conn *websocket.Conn) {
 		c.closeWith(wsproto.CloseGoingAway, "server shutting down")
 		return
 	}
+	defer c.guard()() // token expiry; a revocation between handshake and registration
 	defer func() {
 		rooms := c.session.Rooms()
 		c.session.Close()
@@ -121,7 +139,12 @@ func (s *Server) serveWS(conn *websocket.Conn) {
 	}()
 	conn.SetReadLimit(int64(cfg.MaxFrame))
 	_ = conn.SetReadDeadline(time.Now().Add(cfg.IdleTimeout))
-	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(cfg.IdleTimeout)) })
+	conn.SetPongHandler(func(string) error {
+		if c.closing.Load() {
+			return nil // closing: pongs must not hold the socket open
+		}
+		return conn.SetReadDeadline(time.Now().Add(cfg.IdleTimeout))
+	})
 	c.pinger = time.AfterFunc(cfg.PingInterval, c.ping)
 	c.readLoop()
 }
@@ -132,6 +155,9 @@ func (c *wsConn) readLoop() {
 		mt, data, err := c.conn.ReadMessage()
 		if err != nil {
 			return // closed, timed out, or over the read limit (the library sent 1009)
+		}
+		if c.closing.Load() {
+			continue // revoked or expired: read until the close handshake ends, act on nothing
 		}
 		_ = c.conn.SetReadDeadline(time.Now().Add(cfg.IdleTimeout))
 		if mt != websocket.TextMessage {
@@ -158,6 +184,9 @@ func (c *wsConn) handle(data []byte) (ok bool) {
 		}
 	}()
 	f, err := wsproto.DecodeClient(data)
+	if limited, ok := c.limitFrame(f.ID); limited {
+		return ok
+	}
 	if err != nil {
 		return c.fail(f.ID, err)
 	}
@@ -178,6 +207,9 @@ func (c *wsConn) handle(data []byte) (ok bool) {
 		}
 		c.out.Push(wsproto.AppendReply(nil, wsproto.Reply{ID: f.ID}))
 	case wsproto.TypeTyping:
+		if !c.typing.allow(time.Now()) {
+			break // typing is a hint: extra signals are dropped, not answered
+		}
 		if err := c.s.rooms.Signal(ctx, room, c.who, chatpb.SignalKind_SIGNAL_KIND_TYPING); err != nil {
 			return c.fail(f.ID, err)
 		}
@@ -198,7 +230,7 @@ func (c *wsConn) send(ctx context.Context, room parley.RoomID, f wsproto.ClientF
 	if err != nil {
 		return parley.Message{}, err
 	}
-	if err := c.s.allow(ctx, "send:user:"+string(c.who.User), c.s.cfg.SendLimit); err != nil {
+	if err := c.s.limit(ctx, actSend, c.who.User, c.conn.IP()); err != nil {
 		return parley.Message{}, err
 	}
 	clientID := f.ClientID

@@ -27,6 +27,25 @@ type WSConfig struct {
 	WriteTimeout time.Duration
 	// HandshakeTimeout bounds the upgrade; zero means 10s.
 	HandshakeTimeout time.Duration
+	// MaxConnsPerUser and MaxConnsPerIP bound the open connections of one
+	// user and of one client IP on this node; a handshake past either gets 429
+	// with Retry-After. Zero means 20 per user and 100 per IP.
+	MaxConnsPerUser int
+	MaxConnsPerIP   int
+	// FrameRate bounds the frames one connection sends. A frame over it is
+	// answered with a rate_limited error frame; a connection whose refused
+	// frames alone exceed the rate again is closed with 1008. Zero means 20
+	// per second with bursts of 40.
+	FrameRate Rate
+	// TypingRate bounds the typing signals one connection relays; extra ones
+	// are dropped silently. Zero means 1 per second with bursts of 3.
+	TypingRate Rate
+}
+
+// Rate is a token bucket: PerSecond events on average, up to Burst at once.
+type Rate struct {
+	PerSecond float64 // zero means the default of the field that holds it
+	Burst     int     // zero means the default of the field that holds it
 }
 
 func (c WSConfig) withDefaults() WSConfig {
@@ -39,6 +58,14 @@ func (c WSConfig) withDefaults() WSConfig {
 	if c.OutboxBytes <= 0 {
 		c.OutboxBytes = 4 << 20
 	}
+	if c.MaxConnsPerUser <= 0 {
+		c.MaxConnsPerUser = 20
+	}
+	if c.MaxConnsPerIP <= 0 {
+		c.MaxConnsPerIP = 100
+	}
+	c.FrameRate = c.FrameRate.withDefaults(Rate{PerSecond: 20, Burst: 40})
+	c.TypingRate = c.TypingRate.withDefaults(Rate{PerSecond: 1, Burst: 3})
 	for _, d := range []struct {
 		v *time.Duration
 		d time.Duration

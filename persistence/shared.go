@@ -67,8 +67,41 @@ type Revocations interface {
 	// false if id was used before (a replay: the caller revokes the family).
 	UseRefresh(ctx context.Context, family, id string, ttl time.Duration) (first bool, err error)
 	// Revoke marks key (a refresh family, or "user:<id>" for every session of a
-	// user) revoked for ttl.
+	// user) revoked for ttl, and appends key to the revocation feed.
 	Revoke(ctx context.Context, key string, ttl time.Duration) error
 	// IsRevoked reports whether key was revoked.
 	IsRevoked(ctx context.Context, key string) (bool, error)
+	// Unrevoke lifts the revocation of key (a platform ban being undone).
+	// Lifting a key that is not revoked succeeds.
+	Unrevoke(ctx context.Context, key string) error
+	// RevokedSince reads the revocation feed: up to limit keys revoked after
+	// sequence number after, oldest first. Each node polls it to close the
+	// open connections of revoked sessions, with one call per poll however
+	// many connections it holds. Pass the returned Next to the following call;
+	// start with StartOfFeed. limit < 1 is an error.
+	RevokedSince(ctx context.Context, after uint64, limit int) (RevocationFeed, error)
+}
+
+// StartOfFeed is the RevokedSince cursor meaning "from now on": the call
+// returns no keys, Reset, and the current sequence number as Next.
+const StartOfFeed = ^uint64(0)
+
+// MinRevocationFeed is how many of the latest revocations every
+// implementation keeps in its feed, at least. A reader that falls further
+// behind gets Reset.
+const MinRevocationFeed = 1000
+
+// RevocationFeed is one read of the revocation feed.
+type RevocationFeed struct {
+	// Keys are the keys revoked after the cursor, oldest first; a key revoked
+	// twice may appear twice.
+	Keys []string
+	// Next is the cursor for the next read: the sequence number of the last
+	// key returned, or the current one when none was.
+	Next uint64
+	// Reset means revocations between the cursor and Keys may be missing: the
+	// cursor fell out of the feed (the reader was away for too long), or is
+	// ahead of it (the backend lost its data, or StartOfFeed). A reader that
+	// holds revocable state checks all of it with IsRevoked.
+	Reset bool
 }

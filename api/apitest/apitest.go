@@ -26,7 +26,8 @@ var Secret = []byte("apitest-secret-0123456789abcdef!")
 // Options tune Start. The zero value is what most tests want.
 type Options struct {
 	// Config is the server's configuration. Start lowers the password hashing
-	// cost and raises the login limit unless the test set them.
+	// cost and raises the login, send and per-user socket limits unless the
+	// test set them.
 	Config api.Config
 	// Dir is the data directory; zero means a fresh t.TempDir(). Pass the Dir
 	// of a stopped Env to restart on the same data.
@@ -34,6 +35,13 @@ type Options struct {
 	// Log receives every component's logs; nil discards them unless
 	// PARLEY_TEST_LOG is set, which sends them to stderr.
 	Log *slog.Logger
+	// Shared is the shared state; nil means a fresh in-process one. Pass one
+	// redisstore to several Envs to make them nodes of one deployment (each
+	// keeps its own data dir and cluster). The caller closes it.
+	Shared persistence.Shared
+	// Store is the durable store; nil means SQLite in Dir. Pass a mongostore
+	// to run the stack on MongoDB. The caller closes it.
+	Store persistence.Store
 }
 
 // Env is one running stack.
@@ -48,8 +56,10 @@ type Env struct {
 	Node    *actors.Node
 	Client  *http.Client
 
-	stopOnce sync.Once
-	served   chan error
+	ownShared bool // Shared was made by Start: Stop closes it
+	ownStore  bool // Store was made by Start: Stop closes it
+	stopOnce  sync.Once
+	served    chan error
 }
 
 // Start starts a stack with default options and stops it in t.Cleanup.
@@ -86,17 +96,27 @@ func (o Options) withDefaults(t testing.TB) Options {
 	if o.Config.SendLimit.Count == 0 {
 		o.Config.SendLimit.Count = 100_000
 	}
+	if o.Config.WS.MaxConnsPerUser == 0 { // tests open many sockets as one user
+		o.Config.WS.MaxConnsPerUser = 10_000
+	}
+	raiseLimits(&o.Config)
 	return o
 }
 
 func (e *Env) start(o Options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	store, err := sqlitestore.Open(ctx, sqlitestore.Config{Dir: o.Dir})
-	if err != nil {
-		return err
+	var err error
+	store, ownStore := o.Store, o.Store == nil
+	if ownStore {
+		if store, err = sqlitestore.Open(ctx, sqlitestore.Config{Dir: o.Dir}); err != nil {
+			return err
+		}
 	}
-	e.Store, e.Shared = store, memstore.New(memstore.Config{})
+	e.Store, e.ownStore, e.Shared, e.ownShared = store, ownStore, o.Shared, false
+	if e.Shared == nil {
+		e.Shared, e.ownShared = memstore.New(memstore.Config{}), true
+	}
 	deps := actors.Deps{Store: store, Log: o.Log}
 	if e.Cluster, err = cluster.Start(cluster.Config{Name: "apitest" + parley.NewID()[:8]}, o.Log, actors.Kinds(deps)...); err != nil {
 		return err
@@ -141,10 +161,10 @@ func (e *Env) Stop(t testing.TB) {
 		if e.Cluster != nil {
 			e.Cluster.Stop()
 		}
-		if e.Shared != nil {
+		if e.Shared != nil && e.ownShared {
 			errs = append(errs, e.Shared.Close())
 		}
-		if e.Store != nil {
+		if e.Store != nil && e.ownStore {
 			errs = append(errs, e.Store.Close())
 		}
 		if err := errors.Join(errs...); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/parleychat/parley/actors"
 	"github.com/parleychat/parley/api"
 )
 
@@ -30,10 +31,12 @@ type config struct {
 	RedisURL      string     // -redis-url, PARLEY_REDIS_URL or REDIS_URL: shared state in Redis instead of in process
 	MongoURI      string     // -mongo-uri, PARLEY_MONGO_URI: history in MongoDB instead of SQLite
 	MongoDB       string     // -mongo-db, PARLEY_MONGO_DB; default parley
+	LimitFallback string     // -limit-fallback, PARLEY_LIMIT_FALLBACK: limitsLocal (default) or limitsClosed
 	ClusterHost   string     // -cluster-host, PARLEY_CLUSTER_HOST: the actor remote's bind address; default 127.0.0.1
 	ClusterPort   int        // -cluster-port, PARLEY_CLUSTER_PORT: default 0, a free port
 	ShutdownWait  time.Duration
 	API           api.Config
+	Actors        actors.Config // MaxSubscriptions from -ws-max-subscriptions; the rest defaults
 }
 
 // parseConfig reads args (without the program name) and the environment
@@ -59,6 +62,8 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	fs.StringVar(&c.MongoDB, "mongo-db", env("parley", "PARLEY_MONGO_DB"), "MongoDB database name (PARLEY_MONGO_DB)")
 	fs.StringVar(&c.ClusterHost, "cluster-host", env("127.0.0.1", "PARLEY_CLUSTER_HOST"), "actor cluster bind address (PARLEY_CLUSTER_HOST)")
 	port := fs.String("cluster-port", env("0", "PARLEY_CLUSTER_PORT"), "actor cluster port; 0 picks a free one (PARLEY_CLUSTER_PORT)")
+	security := securityFlags(fs, env)
+	limits := limitFlags(fs, env)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -79,6 +84,12 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	c.AdminUsername, c.AdminPassword = getenv("PARLEY_ADMIN_USERNAME"), getenv("PARLEY_ADMIN_PASSWORD")
 	c.ShutdownWait = 15 * time.Second
 	c.API = api.Config{DevMode: c.Dev, ShutdownTimeout: c.ShutdownWait}
+	if err := security.apply(&c); err != nil {
+		return c, err
+	}
+	if err := limits.apply(&c); err != nil {
+		return c, err
+	}
 	return c, c.validate()
 }
 

@@ -8,13 +8,12 @@ import (
 	"net"
 	"time"
 
+	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/actors"
 	"github.com/parleychat/parley/api"
 	"github.com/parleychat/parley/cluster"
 	"github.com/parleychat/parley/persistence"
-	"github.com/parleychat/parley/persistence/memstore"
 	"github.com/parleychat/parley/persistence/mongostore"
-	"github.com/parleychat/parley/persistence/redisstore"
 	"github.com/parleychat/parley/persistence/sqlitestore"
 )
 
@@ -50,7 +49,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready func(addr stri
 	if err != nil {
 		return err
 	}
-	deps := actors.Deps{Store: store, Log: log}
+	deps := actors.Deps{Store: store, Log: log, Config: cfg.Actors}
 	cl, err := cluster.Start(cluster.Config{Host: cfg.ClusterHost, Port: cfg.ClusterPort}, log, actors.Kinds(deps)...)
 	if err != nil {
 		return fmt.Errorf("start cluster: %w", err)
@@ -76,22 +75,14 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready func(addr stri
 func openStores(ctx context.Context, cfg config, log *slog.Logger, stack *cleanups) (persistence.Store, persistence.Shared, error) {
 	ctx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
-	var store persistence.Store
-	var err error
-	if cfg.MongoURI != "" {
-		store, err = mongostore.Open(ctx, mongostore.Config{URI: cfg.MongoURI, Database: cfg.MongoDB})
-	} else {
-		store, err = sqlitestore.Open(ctx, sqlitestore.Config{Dir: cfg.DataDir})
-	}
+	store, err := openStore(ctx, cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open store: %w", err)
+		return nil, nil, err
 	}
 	stack.add(store.Close)
-	var shared persistence.Shared = memstore.New(memstore.Config{})
-	if cfg.RedisURL != "" {
-		if shared, err = redisstore.Open(ctx, redisstore.Config{URL: cfg.RedisURL}); err != nil {
-			return nil, nil, fmt.Errorf("open redis: %w", err)
-		}
+	shared, err := openShared(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
 	}
 	stack.add(shared.Close)
 	if cfg.AdminUsername != "" {
@@ -104,6 +95,28 @@ func openStores(ctx context.Context, cfg config, log *slog.Logger, stack *cleanu
 		}
 	}
 	return store, shared, nil
+}
+
+// openStore opens MongoDB when PARLEY_MONGO_URI is set, else SQLite in the
+// data dir. MongoDB must answer at start-up (it creates its indexes then), so
+// a wrong URI stops parleyd within seconds, saying what to change.
+func openStore(ctx context.Context, cfg config) (persistence.Store, error) {
+	if cfg.MongoURI == "" {
+		store, err := sqlitestore.Open(ctx, sqlitestore.Config{Dir: cfg.DataDir})
+		if err != nil {
+			return nil, fmt.Errorf("open store in %s (PARLEY_DATA_DIR): %w", cfg.DataDir, err)
+		}
+		return store, nil
+	}
+	store, err := mongostore.Open(ctx, mongostore.Config{URI: cfg.MongoURI, Database: cfg.MongoDB})
+	switch {
+	case errors.Is(err, parley.ErrUnavailable):
+		return nil, fmt.Errorf("PARLEY_MONGO_URI: MongoDB does not answer (%w): check the URI and that MongoDB runs "+
+			"and is reachable, or unset it to keep history in SQLite in the data dir", err)
+	case err != nil:
+		return nil, fmt.Errorf("PARLEY_MONGO_URI: %w", err)
+	}
+	return store, nil
 }
 
 // serve listens on cfg.HTTPAddr until ctx is done, then shuts srv down.

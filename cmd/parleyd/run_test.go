@@ -19,10 +19,16 @@ import (
 // its base URL and a stop function that cancels it and returns run's error.
 func startRun(t *testing.T, cfg config) (string, func() error) {
 	t.Helper()
+	return startRunWithLog(t, cfg, slog.New(slog.DiscardHandler))
+}
+
+// startRunWithLog is startRun with run logging to log.
+func startRunWithLog(t *testing.T, cfg config, log *slog.Logger) (string, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, slog.New(slog.DiscardHandler), func(a string) { addrs <- a }) }()
+	go func() { done <- run(ctx, cfg, log, func(a string) { addrs <- a }) }()
 	var stopped bool
 	var runErr error
 	stop := func() error {

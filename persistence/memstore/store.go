@@ -33,7 +33,7 @@ func New(cfg Config) *Store {
 		limits:      limiter{logs: make(map[string]*eventLog)},
 		presence:    presence{rooms: make(map[parley.RoomID]map[connKey]time.Duration)},
 		tickets:     tickets{live: make(map[string]ticket)},
-		revocations: revocations{used: make(map[refreshKey]time.Duration), revoked: make(map[string]time.Duration)},
+		revocations: newRevocations(cfg.revocationFeed()),
 		stop:        make(chan struct{}),
 		done:        make(chan struct{}),
 	}

@@ -79,3 +79,10 @@ func entries(s *Store) int {
 	s.revocations.mu.Unlock()
 	return n
 }
+
+// TestStore_RevocationFeedBehind checks a reader that falls out of a short feed.
+func TestStore_RevocationFeedBehind(t *testing.T) {
+	s := New(Config{RevocationFeed: 3})
+	t.Cleanup(func() { _ = s.Close() }) // Close always returns nil
+	storetest.RunRevocationFeedBehind(t, s, 3)
+}

@@ -39,6 +39,10 @@ type Config struct {
 	// zero means 1, negative means never. A retried Allow may count its event
 	// twice, which errs on the strict side.
 	MaxRetries int
+	// RevocationFeed is how many of the latest revocations RevokedSince can
+	// return; zero means 10000. Values below persistence.MinRevocationFeed
+	// are for tests of readers that fall behind.
+	RevocationFeed int
 }
 
 // options turns c into go-redis options.
@@ -79,6 +83,13 @@ func (c Config) keyPrefix() string {
 		return "parley"
 	}
 	return c.KeyPrefix
+}
+
+func (c Config) revocationFeed() int {
+	if c.RevocationFeed <= 0 {
+		return 10000
+	}
+	return c.RevocationFeed
 }
 
 func (c Config) opTimeout() time.Duration { return orDefault(c.OpTimeout, time.Second) }

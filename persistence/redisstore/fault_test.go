@@ -53,6 +53,8 @@ func storeOps(s *redisstore.Store, name string) []storeOp {
 		}},
 		{"Revoke", func(ctx context.Context) error { return s.Revoke(ctx, name+"_family", time.Minute) }},
 		{"IsRevoked", func(ctx context.Context) error { _, err := s.IsRevoked(ctx, name+"_family"); return err }},
+		{"Unrevoke", func(ctx context.Context) error { return s.Unrevoke(ctx, name+"_user") }},
+		{"RevokedSince", func(ctx context.Context) error { _, err := s.RevokedSince(ctx, 0, 10); return err }},
 	}
 }
 

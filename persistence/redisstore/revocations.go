@@ -5,22 +5,50 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/persistence"
 	"github.com/redis/go-redis/v9"
 )
 
+// Revocation layout: "<prefix>:revoked:<key>" exists while key is revoked;
+// "<prefix>:revocations:seq" counts revocations; "<prefix>:revocations:feed"
+// is a stream of the latest revoked keys (field "k"), each entry's id
+// "<seq>-0", capped at Config.RevocationFeed entries.
+
 // revokeScript sets KEYS[1] to expire in ARGV[1] ms unless it already lives
-// longer: a revocation is never shortened.
+// longer (a revocation is never shortened), then appends ARGV[2] to the feed
+// (KEYS[2] the counter, KEYS[3] the stream, ARGV[3] its cap). It returns the
+// revocation's sequence number.
 var revokeScript = redis.NewScript(`
 local ttl = tonumber(ARGV[1])
 local left = redis.call('PTTL', KEYS[1])
-if left == -1 or left >= ttl then
-  return 0
+if left ~= -1 and left < ttl then
+  redis.call('SET', KEYS[1], '1', 'PX', ttl)
 end
-redis.call('SET', KEYS[1], '1', 'PX', ttl)
-return 1
+local n = redis.call('INCR', KEYS[2])
+redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], n .. '-0', 'k', ARGV[2])
+return n
+`)
+
+// feedScript reads the feed: KEYS[1] the counter, KEYS[2] the stream;
+// ARGV[1] the cursor, ARGV[2] the limit. It returns the current sequence
+// number followed by id, key pairs after the cursor, oldest first, and
+// nothing else when the cursor is at or past the current sequence number.
+var feedScript = redis.NewScript(`
+local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+local out = {seq}
+if tonumber(ARGV[1]) >= seq then
+  return out
+end
+local entries = redis.call('XRANGE', KEYS[2], '(' .. ARGV[1] .. '-0', '+', 'COUNT', ARGV[2])
+for _, e in ipairs(entries) do
+  table.insert(out, e[1])
+  table.insert(out, e[2][2])
+end
+return out
 `)
 
 // UseRefresh marks refresh token id of family as used until ttl from now. It
@@ -49,7 +77,8 @@ func (s *Store) Revoke(ctx context.Context, key string, ttl time.Duration) error
 	}
 	ctx, cancel := s.opContext(ctx)
 	defer cancel()
-	if err := revokeScript.Run(ctx, s.rdb, []string{s.key("revoked", key)}, millis(ttl)).Err(); err != nil {
+	keys := []string{s.key("revoked", key), s.key("revocations", "seq"), s.key("revocations", "feed")}
+	if err := revokeScript.Run(ctx, s.rdb, keys, millis(ttl), key, s.feedLen).Err(); err != nil {
 		return fmt.Errorf("redisstore: revoke %s: %w: %w", key, parley.ErrUnavailable, err)
 	}
 	return nil
@@ -64,4 +93,65 @@ func (s *Store) IsRevoked(ctx context.Context, key string) (bool, error) {
 		return false, fmt.Errorf("redisstore: is revoked %s: %w: %w", key, parley.ErrUnavailable, err)
 	}
 	return n > 0, nil
+}
+
+// Unrevoke lifts the revocation of key; lifting an unknown key succeeds.
+func (s *Store) Unrevoke(ctx context.Context, key string) error {
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	if err := s.rdb.Del(ctx, s.key("revoked", key)).Err(); err != nil {
+		return fmt.Errorf("redisstore: unrevoke %s: %w: %w", key, parley.ErrUnavailable, err)
+	}
+	return nil
+}
+
+// RevokedSince returns up to limit keys revoked after sequence number after,
+// oldest first, in one script call (see persistence.Revocations). The feed
+// keeps the latest Config.RevocationFeed revocations.
+func (s *Store) RevokedSince(ctx context.Context, after uint64, limit int) (persistence.RevocationFeed, error) {
+	if limit < 1 {
+		return persistence.RevocationFeed{}, fmt.Errorf("redisstore: revoked since %d: limit %d is not positive", after, limit)
+	}
+	ctx, cancel := s.opContext(ctx)
+	defer cancel()
+	keys := []string{s.key("revocations", "seq"), s.key("revocations", "feed")}
+	reply, err := feedScript.Run(ctx, s.rdb, keys, strconv.FormatUint(after, 10), limit).Slice()
+	if err != nil {
+		return persistence.RevocationFeed{}, fmt.Errorf("redisstore: revoked since %d: %w: %w", after, parley.ErrUnavailable, err)
+	}
+	feed, err := parseFeed(reply, after)
+	if err != nil {
+		return persistence.RevocationFeed{}, fmt.Errorf("redisstore: revoked since %d: %w", after, err)
+	}
+	return feed, nil
+}
+
+// parseFeed turns feedScript's reply into a feed read after cursor after.
+func parseFeed(reply []any, after uint64) (persistence.RevocationFeed, error) {
+	seq, ok := reply[0].(int64)
+	if !ok || seq < 0 {
+		return persistence.RevocationFeed{}, fmt.Errorf("unexpected sequence %v", reply[0])
+	}
+	out := persistence.RevocationFeed{Next: uint64(seq)}
+	if after >= out.Next {
+		out.Reset = after > out.Next
+		return out, nil
+	}
+	for i := 1; i+1 < len(reply); i += 2 {
+		id, _ := reply[i].(string)
+		key, _ := reply[i+1].(string)
+		n, err := strconv.ParseUint(strings.TrimSuffix(id, "-0"), 10, 64)
+		if err != nil {
+			return persistence.RevocationFeed{}, fmt.Errorf("unexpected feed id %q", id)
+		}
+		if len(out.Keys) == 0 {
+			out.Reset = n != after+1 // entries between the cursor and n were trimmed
+		}
+		out.Keys = append(out.Keys, key)
+		out.Next = n
+	}
+	if len(out.Keys) == 0 {
+		out.Reset = true // the counter is ahead of the cursor, yet the stream kept nothing after it
+	}
+	return out, nil
 }

@@ -20,6 +20,7 @@ type Store struct {
 	rdb       *redis.Client
 	prefix    string
 	opTimeout time.Duration
+	feedLen   int // Config.RevocationFeed
 	closed    atomic.Bool
 }
 
@@ -32,7 +33,10 @@ func Open(_ context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: open: %w", err)
 	}
-	return &Store{rdb: redis.NewClient(opts), prefix: cfg.keyPrefix(), opTimeout: cfg.opTimeout()}, nil
+	return &Store{
+		rdb: redis.NewClient(opts), prefix: cfg.keyPrefix(), opTimeout: cfg.opTimeout(),
+		feedLen: cfg.revocationFeed(),
+	}, nil
 }
 
 // Ping checks that Redis answers. Returns an error wrapping

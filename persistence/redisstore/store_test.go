@@ -38,3 +38,10 @@ func mustOpen(t testing.TB, cfg redisstore.Config) *redisstore.Store {
 	})
 	return s
 }
+
+// TestStore_RevocationFeedBehind checks a reader that falls out of a short feed.
+func TestStore_RevocationFeedBehind(t *testing.T) {
+	addr := storetest.SharedRedis(t)
+	s := mustOpen(t, redisstore.Config{Addr: addr, KeyPrefix: storetest.UniqueName(t), RevocationFeed: 3})
+	storetest.RunRevocationFeedBehind(t, s, 3)
+}

@@ -45,6 +45,8 @@ const (
 //   - Of many concurrent UseRefresh calls for one id exactly one is first.
 //     Once its ttl has passed, the id counts as unused again.
 //   - Revoke never shortens a revocation: the later deadline wins.
+//   - The revocation feed returns every Revoke in order, each once per read
+//     position; its cursor advances only with the keys it returns.
 //   - A ttl <= 0 is an error that does not wrap parley.ErrUnavailable.
 //   - A cancelled context fails every call with an error wrapping
 //     parley.ErrUnavailable. Close may be called again (later calls return
@@ -90,6 +92,9 @@ var sharedTests = []struct {
 	{"Revoke", testRevoke},
 	{"RevokeExpires", testRevokeExpires},
 	{"RevokeKeepsLonger", testRevokeKeepsLonger},
+	{"Unrevoke", testUnrevoke},
+	{"RevocationFeed", testRevocationFeed},
+	{"RevocationFeedAhead", testRevocationFeedAhead},
 }
 
 // sharedCase is one subtest of RunShared: its instance and checks that fail
@@ -187,6 +192,9 @@ func testSharedCancelledContext(c *sharedCase) {
 	c.errIs(c.s.Revoke(ctx, c.name("key"), sharedLong), parley.ErrUnavailable, "Revoke")
 	_, err = c.s.IsRevoked(ctx, c.name("key"))
 	c.errIs(err, parley.ErrUnavailable, "IsRevoked")
+	c.errIs(c.s.Unrevoke(ctx, c.name("key")), parley.ErrUnavailable, "Unrevoke")
+	_, err = c.s.RevokedSince(ctx, 0, 10)
+	c.errIs(err, parley.ErrUnavailable, "RevokedSince")
 	c.errIs(c.s.Ping(ctx), parley.ErrUnavailable, "Ping")
 }
 
@@ -208,6 +216,9 @@ func testSharedClose(c *sharedCase) {
 	}
 	if _, err := c.s.IsRevoked(c.ctx, c.name("key")); err == nil {
 		c.t.Fatal("IsRevoked after Close succeeded, want an error")
+	}
+	if _, err := c.s.RevokedSince(c.ctx, 0, 10); err == nil {
+		c.t.Fatal("RevokedSince after Close succeeded, want an error")
 	}
 }
 
