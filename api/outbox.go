@@ -22,6 +22,7 @@ type outbox struct {
 	closed   bool
 	failed   bool
 	writers  sync.WaitGroup
+	then     func() // run by the writer once the queue is empty (see Then)
 	buf      []byte // the writer's join buffer; only the running writer touches it
 }
 
@@ -63,7 +64,12 @@ func (o *outbox) run() {
 		o.frames, o.bytes = nil, 0
 		if len(frames) == 0 || o.closed || o.failed {
 			o.running = false
+			then := o.then
+			o.then = nil
 			o.mu.Unlock()
+			if then != nil {
+				then()
+			}
 			return
 		}
 		o.mu.Unlock()
@@ -90,6 +96,20 @@ func joinFrames(dst []byte, frames [][]byte) []byte {
 		dst = append(dst, f...)
 	}
 	return dst
+}
+
+// Then runs fn once every frame queued so far has been written (at once, on
+// its own goroutine, when nothing is queued), so a close frame never
+// overtakes the error frame that explains it.
+func (o *outbox) Then(fn func()) {
+	o.mu.Lock()
+	if o.running {
+		o.then = fn
+		o.mu.Unlock()
+		return
+	}
+	o.mu.Unlock()
+	go fn()
 }
 
 // Close stops accepting frames and waits for a running writer to finish, so the

@@ -256,8 +256,10 @@ func (c *wsConn) fail(id uint64, err error) bool {
 	}
 	c.out.Push(wsproto.AppendError(nil, id, e.Code, problemFor(err).Title, field))
 	if code := closeCodeOf(err); code != 0 {
-		c.closeWith(code, e.Code)
-		return false
+		// Close after the error frame is written. Keep reading meanwhile (and
+		// ignore what arrives) so the client's close echo ends the loop.
+		c.closing.Store(true)
+		c.out.Then(func() { c.closeWith(code, e.Code) })
 	}
 	return true
 }

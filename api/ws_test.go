@@ -144,9 +144,9 @@ func TestWS_ProtocolViolationsClose(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := e.MustDialWS(t, u.Token)
-			if err := w.Conn.WriteMessage(tt.mt, tt.data); err != nil {
-				t.Fatal(err)
-			}
+			// The server may close on the frame header, before a large write
+			// finishes: a write error here is expected, the close code is not.
+			_ = w.Conn.WriteMessage(tt.mt, tt.data)
 			if code := w.CloseCode(t, wait); code != tt.code {
 				t.Errorf("close code = %d, want %d", code, tt.code)
 			}
