@@ -57,11 +57,11 @@ func (s *Server) createRoom(c *fiber.Ctx, p parley.Principal) error {
 }
 
 func newRoom(b createRoomBody, creator parley.UserID, now time.Time) (parley.Room, error) {
-	name, err := parley.CleanRoomName(b.Name)
+	name, err := parley.CleanRoomName(nfc(b.Name))
 	if err != nil {
 		return parley.Room{}, err
 	}
-	desc, err := parley.CleanRoomDescription(b.Description)
+	desc, err := parley.CleanRoomDescription(nfc(b.Description))
 	if err != nil {
 		return parley.Room{}, err
 	}
@@ -161,14 +161,14 @@ func roomPatch(b updateRoomBody) (parley.RoomPatch, error) {
 		return patch, parley.Invalid("body", "must change name, description or kind")
 	}
 	if b.Name != nil {
-		name, err := parley.CleanRoomName(*b.Name)
+		name, err := parley.CleanRoomName(nfc(*b.Name))
 		if err != nil {
 			return patch, err
 		}
 		patch.Name = &name
 	}
 	if b.Description != nil {
-		desc, err := parley.CleanRoomDescription(*b.Description)
+		desc, err := parley.CleanRoomDescription(nfc(*b.Description))
 		if err != nil {
 			return patch, err
 		}
