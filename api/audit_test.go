@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley"
 	"github.com/parleychat/parley/api/apitest"
 	"github.com/parleychat/parley/api/wsproto"
 )
@@ -68,6 +69,11 @@ func TestAudit_RecordsEveryAction(t *testing.T) {
 	auditAs(t, e, bob.Token, "DELETE", base+"/members/"+string(carol.ID)+"/", nil, "spam", true).Expect(t, 204)
 	auditAs(t, e, bob.Token, "DELETE", base+"/members/"+string(dave.ID)+"/?ban=true", nil, "abuse", false).Expect(t, 204)
 	auditAs(t, e, alice.Token, "POST", base+"/members/"+string(dave.ID)+"/unban/", nil, "appeal accepted", true).Expect(t, 204)
+	stranger := parley.NewID() // never in the room: nothing to lift, and no record invented
+	auditAs(t, e, alice.Token, "POST", base+"/members/"+stranger+"/unban/", nil, "nothing", true).Expect(t, http.StatusForbidden)
+	if members, _ := e.Store.Members(t.Context(), parley.RoomID(room)); slices.ContainsFunc(members, func(m parley.Member) bool { return string(m.UserID) == stranger }) {
+		t.Error("unbanning a stranger stored a membership record")
+	}
 	auditAs(t, e, bob.Token, "DELETE", base+"/messages/1/", nil, "off topic", true).Expect(t, 200)
 	e.Do(t, http.MethodDelete, base+"/messages/2/", erin.Token, nil).Expect(t, 200)
 	auditAs(t, e, alice.Token, "PATCH", base+"/", map[string]string{"name": "Renamed"}, "clearer name", false).Expect(t, 200)

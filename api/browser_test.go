@@ -135,6 +135,10 @@ func TestBrowser_CSRF(t *testing.T) {
 	req.Header.Set("Cookie", "parley_access="+a.access)
 	e.Send(t, req).Expect(t, http.StatusForbidden)
 	e.Do(t, http.MethodGet, "/api/chat/rooms/"+room+"/", alice.Token, nil).Expect(t, http.StatusOK)
+	// So is the WebSocket ticket, which would let a cookie become a socket.
+	req = e.NewRequest(t, http.MethodPost, "/api/chat/ws-ticket", nil)
+	req.Header.Set("Cookie", "parley_access="+a.access)
+	e.Send(t, req).Expect(t, http.StatusForbidden)
 	// Reads need no token.
 	req = e.NewRequest(t, http.MethodGet, "/api/chat/rooms/"+room+"/messages/", nil)
 	req.Header.Set("Cookie", "parley_access="+a.access)

@@ -1,7 +1,10 @@
 // Package api is Parley's HTTP edge: the Fiber app with the REST API
 // (/api/auth/..., /api/chat/rooms/...), the WebSocket endpoint (/ws), health
 // checks, the middleware every request passes (request id, access log,
-// recover, security headers, body and header limits, authentication) and the
+// recover, security headers, client IP and Host check, CORS, CSRF, body and
+// header limits, authentication), the browser and connection protections
+// (browser.go, clientip.go, connlimits.go; see docs/security.md), the
+// per-action rate limits per user and per client IP (ratelimit.go) and the
 // one table that maps domain errors to HTTP statuses and WebSocket close codes
 // (errors.go).
 //

@@ -73,9 +73,12 @@ func (c IdentityConfig) withDefaults() IdentityConfig {
 }
 
 // Check reports settings that cannot work: a key set URL that is not an
-// absolute http(s) URL, or one without issuer and audience.
+// absolute http(s) URL, one without issuer and audience, or those without it.
 func (c IdentityConfig) Check() error {
 	if !c.Enabled() {
+		if c.Issuer != "" || c.Audience != "" {
+			return errors.New("an issuer or audience needs the jwks url of its keys")
+		}
 		return nil
 	}
 	u, err := url.Parse(c.JWKSURL)

@@ -159,6 +159,7 @@ func hostileTokens(t *testing.T, idp, other *apitest.IdP) []rejection {
 		{"UnknownKID", apitest.NewRSAKey(t, "nope").Sign(t, c("x-unknown")), "unauthorized"},
 		{"NoKID", noKID(t, rsaKey, c("x-nokid")), "unauthorized"},
 		{"Expired", rsaKey.Sign(t, c("x-expired", "iat", now.Add(-2*time.Hour).Unix(), "exp", now.Add(-time.Hour).Unix())), "token_expired"},
+		{"ExpiredAndForged", attacker.Sign(t, c("x-expforged", "iat", now.Add(-2*time.Hour).Unix(), "exp", now.Add(-time.Hour).Unix())), "unauthorized"},
 		{"ExpiredWrongIssuer", rsaKey.Sign(t, c("x-expired-iss", "iss", "https://evil.test", "exp", now.Add(-time.Hour).Unix())), "unauthorized"},
 		{"NotYetValid", rsaKey.Sign(t, c("x-nbf", "nbf", now.Add(time.Hour).Unix())), "unauthorized"},
 		{"IssuedInFuture", rsaKey.Sign(t, c("x-iat", "iat", now.Add(time.Hour).Unix())), "unauthorized"},
@@ -213,7 +214,7 @@ func TestIdentity_Rejections(t *testing.T) {
 			}
 		})
 	}
-	for _, sub := range []string{"x-none", "x-hs-pem", "x-hs-jwk", "x-unknown", "x-expired", "x-samekid", "x-other", "x-tampr"} {
+	for _, sub := range []string{"x-none", "x-hs-pem", "x-hs-jwk", "x-unknown", "x-expired", "x-expforged", "x-samekid", "x-other", "x-tampr"} {
 		for _, iss := range []string{idp.Issuer, other.Issuer} {
 			if _, err := e.Store.UserByExternalID(t.Context(), iss+"|"+sub); !errors.Is(err, parley.ErrUserNotFound) {
 				t.Errorf("a rejected token of %s|%s left an account: %v", iss, sub, err)
@@ -445,3 +446,29 @@ func tamperSub(tok, from, to string) string {
 }
 
 func dropSig(tok string) string { return tok[:strings.LastIndex(tok, ".")+1] }
+
+// TestIdentity_ExternalSocketEnds: the WebSocket of an external token closes
+// with 4001 at the token's exp, and with 4503 when a platform admin bans the
+// linked account, whose tokens are refused from then on (an IdP-side
+// revocation is not checked: an unbanned token lives until its exp).
+func TestIdentity_ExternalSocketEnds(t *testing.T) {
+	idp := apitest.StartIdP(t, "ends")
+	e := startWithIdP(t, idp)
+	claims := idp.Claims("ext-brief")
+	exp := time.Now().Add(2 * time.Second)
+	claims["exp"] = exp.Unix()
+	w := e.MustDialWS(t, idp.Key("rsa-1").Sign(t, claims))
+	if code := w.CloseCode(t, time.Until(exp)+revokedWithin); code != wsproto.CloseTokenExpired {
+		t.Fatalf("external socket closed with %d at exp, want %d", code, wsproto.CloseTokenExpired)
+	}
+	tok := idp.Token(t, "ec-1", "ext-banned")
+	u := me(t, e, tok)
+	bw := e.MustDialWS(t, tok)
+	start := time.Now()
+	e.Do(t, http.MethodPost, "/api/admin/users/"+u.ID+"/ban", e.Token(t, "root", true), nil).Expect(t, http.StatusNoContent)
+	closedWith(t, bw, wsproto.CloseForbidden, start)
+	e.Do(t, http.MethodGet, "/api/auth/me", idp.Token(t, "rsa-1", "ext-banned"), nil).Expect(t, http.StatusUnauthorized)
+	if _, resp, err := e.DialWS(t, tok, nil); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("banned external user's handshake: resp %v, err %v; want 401", resp, err)
+	}
+}

@@ -1,7 +1,11 @@
 package api_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +13,7 @@ import (
 	"github.com/parleychat/parley/api"
 	"github.com/parleychat/parley/api/apitest"
 	"github.com/parleychat/parley/api/wsproto"
+	"github.com/parleychat/parley/persistence/memstore"
 	"github.com/parleychat/parley/persistence/redisstore"
 	"github.com/parleychat/parley/persistence/storetest"
 )
@@ -160,20 +165,24 @@ func TestRevocation_PlatformBan(t *testing.T) {
 	e.Do(t, http.MethodGet, "/api/chat/rooms/", fresh, nil).Expect(t, http.StatusOK)
 }
 
-// twoNodes starts two Envs that share one Redis: two nodes of one
-// deployment (each with its own data dir and actor cluster).
+// twoNodes starts two Envs that share one Redis, each through its own
+// client: two nodes of one deployment. (B is A's Peer: its own HTTP server,
+// WebSocket registry, revocation watcher and Redis client, over A's actor
+// node; see apitest's peer.go for why not a second cluster.)
 func twoNodes(t *testing.T) (a, b *apitest.Env) {
 	t.Helper()
 	addr, prefix := storetest.StartRedis(t), storetest.UniqueName(t)
-	node := func() *apitest.Env {
+	client := func() *redisstore.Store {
 		shared, err := redisstore.Open(t.Context(), redisstore.Config{Addr: addr, KeyPrefix: prefix})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = shared.Close() }) // runs after the Env's Stop: cleanups run last first
-		return apitest.StartWith(t, apitest.Options{Shared: shared})
+		t.Cleanup(func() { _ = shared.Close() }) // runs after the Envs' Stop: cleanups run last first
+		return shared
 	}
-	return node(), node()
+	sa, sb := client(), client()
+	a = apitest.StartWith(t, apitest.Options{Shared: sa})
+	return a, apitest.StartWith(t, apitest.Options{Shared: sb, Peer: a})
 }
 
 // TestRevocation_AcrossNodes is B-24 across nodes: logging out on node A
@@ -216,4 +225,48 @@ func TestRevocation_AcrossNodes(t *testing.T) {
 	took = closedWith(t, bw, wsproto.CloseForbidden, start)
 	t.Logf("ban on node A closed the socket on node B after %v", took.Round(100*time.Microsecond))
 	b.Do(t, http.MethodGet, "/api/chat/rooms/", fresh.Access, nil).Expect(t, http.StatusUnauthorized)
+}
+
+// familyOf returns the fam claim of a Parley token (read, not verified).
+func familyOf(t *testing.T, token string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Family string `json:"fam"`
+	}
+	if err := json.Unmarshal(payload, &c); err != nil || c.Family == "" {
+		t.Fatalf("token has no family: %v", err)
+	}
+	return c.Family
+}
+
+// TestRevocation_FeedFallsBehind: revocations made elsewhere (straight in the
+// shared store, as another node would) close this node's sockets even when
+// more of them arrive between two polls than the feed keeps: the watcher
+// sees it fell behind and checks every open socket.
+func TestRevocation_FeedFallsBehind(t *testing.T) {
+	shared := memstore.New(memstore.Config{RevocationFeed: 2})
+	t.Cleanup(func() { _ = shared.Close() }) // always nil
+	e := apitest.StartWith(t, apitest.Options{Shared: shared})
+	alice, bob := e.SignUp(t, "alice"), e.SignUp(t, "bob")
+	aw, bw := e.MustDialWS(t, alice.Token), e.MustDialWS(t, bob.Token)
+	start := time.Now()
+	if err := shared.Revoke(t.Context(), familyOf(t, alice.Token), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := shared.Revoke(t.Context(), "user:"+string(bob.ID), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 { // push both out of the feed before the next poll
+		if err := shared.Revoke(t.Context(), fmt.Sprint("unrelated-", i), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	took := closedWith(t, aw, wsproto.CloseUnauthorized, start)
+	closedWith(t, bw, wsproto.CloseForbidden, start)
+	t.Logf("sockets of revocations that fell out of the feed closed after %v", took.Round(100*time.Microsecond))
 }

@@ -35,13 +35,17 @@ type Options struct {
 	// Log receives every component's logs; nil discards them unless
 	// PARLEY_TEST_LOG is set, which sends them to stderr.
 	Log *slog.Logger
-	// Shared is the shared state; nil means a fresh in-process one. Pass one
-	// redisstore to several Envs to make them nodes of one deployment (each
-	// keeps its own data dir and cluster). The caller closes it.
+	// Shared is the shared state; nil means a fresh in-process one. Give an
+	// Env and its Peer clients of one Redis to make them two nodes of one
+	// deployment. The caller closes it.
 	Shared persistence.Shared
 	// Store is the durable store; nil means SQLite in Dir. Pass a mongostore
 	// to run the stack on MongoDB. The caller closes it.
 	Store persistence.Store
+	// Peer, when set, makes this Env a second HTTP node beside Peer: its own
+	// server, listener and Shared, over Peer's actor cluster and node (and
+	// store, unless Store is set). See peer.go. Peer must stop last.
+	Peer *Env
 }
 
 // Env is one running stack.
@@ -58,6 +62,7 @@ type Env struct {
 
 	ownShared bool // Shared was made by Start: Stop closes it
 	ownStore  bool // Store was made by Start: Stop closes it
+	ownActors bool // Cluster and Node were started by Start: Stop stops them
 	stopOnce  sync.Once
 	served    chan error
 }
@@ -107,7 +112,8 @@ func (e *Env) start(o Options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var err error
-	store, ownStore := o.Store, o.Store == nil
+	store := o.store()
+	ownStore := store == nil
 	if ownStore {
 		if store, err = sqlitestore.Open(ctx, sqlitestore.Config{Dir: o.Dir}); err != nil {
 			return err
@@ -117,11 +123,7 @@ func (e *Env) start(o Options) error {
 	if e.Shared == nil {
 		e.Shared, e.ownShared = memstore.New(memstore.Config{}), true
 	}
-	deps := actors.Deps{Store: store, Log: o.Log}
-	if e.Cluster, err = cluster.Start(cluster.Config{Name: "apitest" + parley.NewID()[:8]}, o.Log, actors.Kinds(deps)...); err != nil {
-		return err
-	}
-	if e.Node, err = actors.StartNode(e.Cluster, deps); err != nil {
+	if err := e.startActors(o, store); err != nil {
 		return err
 	}
 	e.Server, err = api.New(o.Config, api.Deps{
@@ -155,10 +157,10 @@ func (e *Env) Stop(t testing.TB) {
 				errs = append(errs, <-e.served)
 			}
 		}
-		if e.Node != nil {
+		if e.Node != nil && e.ownActors {
 			e.Node.Stop()
 		}
-		if e.Cluster != nil {
+		if e.Cluster != nil && e.ownActors {
 			e.Cluster.Stop()
 		}
 		if e.Shared != nil && e.ownShared {

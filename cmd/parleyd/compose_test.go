@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleychat/parley"
+	"github.com/parleychat/parley/persistence"
 	"github.com/parleychat/parley/persistence/storetest"
 )
 
@@ -287,5 +290,57 @@ func TestParseConfig_Limits(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%v: err = %v, want an error naming %s", bad, err, name)
 		}
+	}
+}
+
+// TestOpenShared_Fallback: with Redis, parleyd's shared state counts limits
+// in Redis, falls back to this node's limiter while Redis is down (still
+// enforcing), and goes back to Redis once it returns; with
+// PARLEY_LIMIT_FALLBACK=closed, limits fail with unavailable instead.
+func TestOpenShared_Fallback(t *testing.T) {
+	srv := storetest.StartRedisServer(t)
+	open := func(policy string) persistence.Shared {
+		cfg := config{RedisURL: "redis://" + srv.Addr() + "/0", LimitFallback: policy}
+		s, err := openShared(t.Context(), cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() }) // closing twice is fine; errors after a test do not matter
+		return s
+	}
+	local, closed := open(limitsLocal), open(limitsClosed)
+	limit := persistence.Limit{Count: 2, Window: time.Minute}
+	allowed := func(s persistence.Shared, key string) (bool, error) {
+		d, err := s.Allow(t.Context(), key, limit)
+		return d.Allowed, err
+	}
+	srv.Stop()
+	for i, want := range []bool{true, true, false} {
+		if ok, err := allowed(local, "down"); err != nil || ok != want {
+			t.Fatalf("fallback call %d during the outage = %v, %v; want %v", i+1, ok, err, want)
+		}
+	}
+	if _, err := allowed(closed, "down"); !errors.Is(err, parley.ErrUnavailable) {
+		t.Fatalf("closed policy during the outage: err = %v, want unavailable", err)
+	}
+	if err := local.Ping(t.Context()); !errors.Is(err, parley.ErrUnavailable) {
+		t.Fatalf("Ping during the outage = %v, want unavailable", err)
+	}
+	srv.Restart()
+	storetest.WaitFor(t, 10*time.Second, "limits counted in Redis again", func() bool {
+		_, err := allowed(closed, "up")
+		return err == nil
+	})
+	storetest.WaitFor(t, 10*time.Second, "the fallback to hand back to Redis", func() bool {
+		_, _ = allowed(local, "probe") // while degraded, a call probes Redis at most once a second
+		return !local.(*fallbackShared).limiter.IsDegraded()
+	})
+	// Both clients now count the same key in Redis: "up" has one event from
+	// the closed-policy client above.
+	if ok, err := allowed(local, "up"); err != nil || !ok {
+		t.Fatalf("after recovery: %v, %v", ok, err)
+	}
+	if ok, err := allowed(closed, "up"); err != nil || ok {
+		t.Fatalf("third event of a shared key = %v, %v; want refused by Redis", ok, err)
 	}
 }

@@ -64,6 +64,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 	port := fs.String("cluster-port", env("0", "PARLEY_CLUSTER_PORT"), "actor cluster port; 0 picks a free one (PARLEY_CLUSTER_PORT)")
 	security := securityFlags(fs, env)
 	limits := limitFlags(fs, env)
+	identity := identityFlags(fs, env)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -88,6 +89,9 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 		return c, err
 	}
 	if err := limits.apply(&c); err != nil {
+		return c, err
+	}
+	if err := identity.apply(&c); err != nil {
 		return c, err
 	}
 	return c, c.validate()

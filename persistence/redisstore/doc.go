@@ -8,8 +8,10 @@
 // parley.ErrUnavailable, and redis.Nil becomes the sentinel the operation
 // documents.
 //
-// Every operation is one command or one Lua script on one key, so each is
-// atomic in Redis, and the store also works against a Redis Cluster. Scripts
+// Every operation is one command or one Lua script on one key (or on keys
+// that share a hash tag, like the revocation feed's), so each is atomic in
+// Redis, and the store also works against a Redis Cluster. Revoke alone is
+// two steps: the revocation, then its entry in the feed. Scripts
 // read Redis's clock (TIME), never the node's, so nodes with skewed clocks
 // still agree on windows and expiry. Open does not dial: a node starts while
 // Redis is down, Ping reports it, and the pool reconnects by itself once Redis

@@ -13,23 +13,30 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Revocation layout: "<prefix>:revoked:<key>" exists while key is revoked;
-// "<prefix>:revocations:seq" counts revocations; "<prefix>:revocations:feed"
-// is a stream of the latest revoked keys (field "k"), each entry's id
-// "<seq>-0", capped at Config.RevocationFeed entries.
+// Revocation layout: "<prefix>:revoked:<key>" exists while key is revoked.
+// The feed is two keys that share the hash tag {<prefix>} (one Redis Cluster
+// slot): "<prefix>:revfeed:{<prefix>}:seq" counts revocations, and
+// "<prefix>:revfeed:{<prefix>}:log" is a stream of the latest revoked keys
+// (field "k"), each entry's id "<seq>-0", capped at Config.RevocationFeed
+// entries.
 
 // revokeScript sets KEYS[1] to expire in ARGV[1] ms unless it already lives
-// longer (a revocation is never shortened), then appends ARGV[2] to the feed
-// (KEYS[2] the counter, KEYS[3] the stream, ARGV[3] its cap). It returns the
-// revocation's sequence number.
+// longer: a revocation is never shortened.
 var revokeScript = redis.NewScript(`
 local ttl = tonumber(ARGV[1])
 local left = redis.call('PTTL', KEYS[1])
-if left ~= -1 and left < ttl then
-  redis.call('SET', KEYS[1], '1', 'PX', ttl)
+if left == -1 or left >= ttl then
+  return 0
 end
-local n = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[3], n .. '-0', 'k', ARGV[2])
+redis.call('SET', KEYS[1], '1', 'PX', ttl)
+return 1
+`)
+
+// publishScript appends ARGV[1] to the feed (KEYS[1] the counter, KEYS[2]
+// the stream, ARGV[2] its cap) and returns its sequence number.
+var publishScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], n .. '-0', 'k', ARGV[1])
 return n
 `)
 
@@ -77,11 +84,21 @@ func (s *Store) Revoke(ctx context.Context, key string, ttl time.Duration) error
 	}
 	ctx, cancel := s.opContext(ctx)
 	defer cancel()
-	keys := []string{s.key("revoked", key), s.key("revocations", "seq"), s.key("revocations", "feed")}
-	if err := revokeScript.Run(ctx, s.rdb, keys, millis(ttl), key, s.feedLen).Err(); err != nil {
+	if err := revokeScript.Run(ctx, s.rdb, []string{s.key("revoked", key)}, millis(ttl)).Err(); err != nil {
 		return fmt.Errorf("redisstore: revoke %s: %w: %w", key, parley.ErrUnavailable, err)
 	}
+	// Published after the revocation, so a reader of the feed finds it in
+	// force. Should this step fail, the error tells the caller to try again.
+	if err := publishScript.Run(ctx, s.rdb, s.feedKeys(), key, s.feedLen).Err(); err != nil {
+		return fmt.Errorf("redisstore: publish revocation of %s: %w: %w", key, parley.ErrUnavailable, err)
+	}
 	return nil
+}
+
+// feedKeys returns the keys of the revocation feed: the counter, the stream.
+func (s *Store) feedKeys() []string {
+	tag := "{" + s.prefix + "}"
+	return []string{s.key("revfeed", tag+":seq"), s.key("revfeed", tag+":log")}
 }
 
 // IsRevoked reports whether key is revoked.
@@ -114,8 +131,7 @@ func (s *Store) RevokedSince(ctx context.Context, after uint64, limit int) (pers
 	}
 	ctx, cancel := s.opContext(ctx)
 	defer cancel()
-	keys := []string{s.key("revocations", "seq"), s.key("revocations", "feed")}
-	reply, err := feedScript.Run(ctx, s.rdb, keys, strconv.FormatUint(after, 10), limit).Slice()
+	reply, err := feedScript.Run(ctx, s.rdb, s.feedKeys(), strconv.FormatUint(after, 10), limit).Slice()
 	if err != nil {
 		return persistence.RevocationFeed{}, fmt.Errorf("redisstore: revoked since %d: %w: %w", after, parley.ErrUnavailable, err)
 	}
