@@ -146,9 +146,9 @@ func awaitReply(conn *websocket.Conn, id uint64) (bool, error) {
 		for _, line := range strings.Split(string(data), "\n") {
 			var ev struct {
 				Type string
-				ID   uint64
+				ID   any // a number on replies, a string on message events
 			}
-			if json.Unmarshal([]byte(line), &ev) == nil && ev.ID == id && (ev.Type == "reply" || ev.Type == "error") {
+			if json.Unmarshal([]byte(line), &ev) == nil && ev.ID == float64(id) && (ev.Type == "reply" || ev.Type == "error") {
 				return ev.Type == "reply", nil
 			}
 		}

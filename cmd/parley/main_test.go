@@ -122,7 +122,7 @@ func TestCLI_WatchHealthLoad(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "acked=40 ") {
 		t.Fatalf("load: %d %q %q", code, out, stderr)
 	}
-	if code, _, _ := cli(t, vars, "", "watch", "--room", "nosuchroom", "--count", "1"); code == 0 {
-		t.Error("watch of a missing room succeeded")
+	if code, out, _ := cli(t, vars, "", "watch", "--room", "nosuchroom", "--count", "1"); code == 0 {
+		t.Errorf("watch of a missing room succeeded: %s", out)
 	}
 }

@@ -64,12 +64,12 @@ func (e env) printEvents(ctx context.Context, conn *websocket.Conn, count int) e
 			fmt.Fprintln(e.stdout, line)
 			var ev struct {
 				Type, Code, Message string
-				ID                  uint64
+				ID                  any // a request id (number) on replies, a message id (string) on messages
 			}
 			if json.Unmarshal([]byte(line), &ev) != nil {
 				continue
 			}
-			if ev.Type == "error" && ev.ID == 1 {
+			if ev.Type == "error" && ev.ID == 1.0 {
 				return fmt.Errorf("subscribe refused: %s (%s)", ev.Message, ev.Code)
 			}
 			if ev.Type == "message" {
