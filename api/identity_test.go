@@ -125,26 +125,42 @@ type rejection struct {
 // hostileTokens builds every token TestIdentity_Rejections sends. Each uses a
 // subject of its own, so the test can check no account was created.
 func hostileTokens(t *testing.T, idp, other *apitest.IdP) []rejection {
-	rsaKey, ecKey := idp.Key("rsa-1"), idp.Key("ec-1")
-	pub, err := x509.MarshalPKIXPublicKey(&rsaKey.Private.(*rsa.PrivateKey).PublicKey)
+	h := hostile{t: t, idp: idp, rsa: idp.Key("rsa-1"), ec: idp.Key("ec-1"), now: time.Now()}
+	return append(h.keyAttacks(other), h.claimAttacks()...)
+}
+
+// hostile builds attack tokens against idp's issuer.
+type hostile struct {
+	t       *testing.T
+	idp     *apitest.IdP
+	rsa, ec *apitest.Key
+	now     time.Time
+}
+
+// claims returns valid claims of sub with the given keys set (nil deletes).
+func (h hostile) claims(sub string, kv ...any) jwt.MapClaims {
+	m := h.idp.Claims(sub)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == nil {
+			delete(m, kv[i].(string))
+		} else {
+			m[kv[i].(string)] = kv[i+1]
+		}
+	}
+	return m
+}
+
+// keyAttacks are tokens with the right claims and the wrong key, algorithm,
+// kid or signature (B-53, B-54).
+func (h hostile) keyAttacks(other *apitest.IdP) []rejection {
+	t, c := h.t, h.claims
+	pub, err := x509.MarshalPKIXPublicKey(&h.rsa.Private.(*rsa.PrivateKey).PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})
-	jwkBytes, _ := json.Marshal(rsaKey.JWK())
+	jwkBytes, _ := json.Marshal(h.rsa.JWK())
 	attacker := apitest.NewRSAKey(t, "rsa-1") // same kid as the IdP's key, another key
-	now := time.Now()
-	c := func(sub string, kv ...any) jwt.MapClaims {
-		m := idp.Claims(sub)
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i+1] == nil {
-				delete(m, kv[i].(string))
-			} else {
-				m[kv[i].(string)] = kv[i+1]
-			}
-		}
-		return m
-	}
 	hs := func(secret []byte, claims jwt.MapClaims, header map[string]any) string {
 		return signRaw(t, "HS256", header, claims, func(in []byte) []byte { return hmacSHA256(secret, in) })
 	}
@@ -157,38 +173,46 @@ func hostileTokens(t *testing.T, idp, other *apitest.IdP) []rejection {
 		{"RS256SignedWithHMAC", signRaw(t, "RS256", map[string]any{"kid": "rsa-1"}, c("x-rs-hmac"),
 			func(in []byte) []byte { return hmacSHA256(apitest.Secret, in) }), "unauthorized"},
 		{"UnknownKID", apitest.NewRSAKey(t, "nope").Sign(t, c("x-unknown")), "unauthorized"},
-		{"NoKID", noKID(t, rsaKey, c("x-nokid")), "unauthorized"},
-		{"Expired", rsaKey.Sign(t, c("x-expired", "iat", now.Add(-2*time.Hour).Unix(), "exp", now.Add(-time.Hour).Unix())), "token_expired"},
-		{"ExpiredAndForged", attacker.Sign(t, c("x-expforged", "iat", now.Add(-2*time.Hour).Unix(), "exp", now.Add(-time.Hour).Unix())), "unauthorized"},
-		{"ExpiredWrongIssuer", rsaKey.Sign(t, c("x-expired-iss", "iss", "https://evil.test", "exp", now.Add(-time.Hour).Unix())), "unauthorized"},
-		{"NotYetValid", rsaKey.Sign(t, c("x-nbf", "nbf", now.Add(time.Hour).Unix())), "unauthorized"},
-		{"IssuedInFuture", rsaKey.Sign(t, c("x-iat", "iat", now.Add(time.Hour).Unix())), "unauthorized"},
-		{"WrongIssuer", ecKey.Sign(t, c("x-iss", "iss", "https://evil.test")), "unauthorized"},
-		{"WrongAudience", ecKey.Sign(t, c("x-aud", "aud", "someone-else")), "unauthorized"},
-		{"NoAudience", ecKey.Sign(t, c("x-noaud", "aud", nil)), "unauthorized"},
-		{"MissingSubject", rsaKey.Sign(t, c("x-nosub", "sub", nil)), "unauthorized"},
-		{"EmptySubject", rsaKey.Sign(t, c("x-empty", "sub", "")), "unauthorized"},
-		{"SubjectWithControl", rsaKey.Sign(t, c("x-ctl", "sub", "a\nb")), "unauthorized"},
-		{"SubjectTooLong", rsaKey.Sign(t, c("x-long", "sub", strings.Repeat("s", 300))), "unauthorized"},
-		{"SubjectObject", rsaKey.Sign(t, c("x-obj", "sub", map[string]any{"$ne": nil})), "unauthorized"},
-		{"ExpAsString", rsaKey.Sign(t, c("x-expstr", "exp", fmt.Sprint(now.Add(time.Hour).Unix()))), "unauthorized"},
-		{"MissingExp", rsaKey.Sign(t, c("x-noexp", "exp", nil)), "unauthorized"},
-		{"MissingIat", rsaKey.Sign(t, c("x-noiat", "iat", nil)), "unauthorized"},
+		{"NoKID", noKID(t, h.rsa, c("x-nokid")), "unauthorized"},
 		{"OtherIssuersKeySameKID", attacker.Sign(t, c("x-samekid")), "unauthorized"},
+		{"ExpiredAndForged", attacker.Sign(t, c("x-expforged", "iat", h.now.Add(-2*time.Hour).Unix(), "exp", h.now.Add(-time.Hour).Unix())), "unauthorized"},
 		{"OtherIssuersToken", other.Token(t, "rsa-1", "x-other"), "unauthorized"},
 		{"OtherIssuersKeyOurClaims", other.Key("ec-1").Sign(t, c("x-other2")), "unauthorized"},
-		{"ES256WithRSAKeyKID", withKIDOf(t, ecKey, "rsa-1", c("x-mix1")), "unauthorized"},
-		{"RS256WithECKeyKID", withKIDOf(t, rsaKey, "ec-1", c("x-mix2")), "unauthorized"},
-		{"RS512", signMethod(t, jwt.SigningMethodRS512, rsaKey, c("x-rs512")), "unauthorized"},
-		{"PS256", signMethod(t, jwt.SigningMethodPS256, rsaKey, c("x-ps256")), "unauthorized"},
-		{"TamperedPayload", tamperSub(rsaKey.Sign(t, c("x-tamper")), "x-tamper", "x-tampr"), "unauthorized"},
-		{"SignatureDropped", dropSig(rsaKey.Sign(t, c("x-nosig"))), "unauthorized"},
-		{"KIDTraversal", withKIDOf(t, rsaKey, "../../../../dev/null", c("x-kid1")), "unauthorized"},
-		{"KIDSQL", withKIDOf(t, rsaKey, "' OR 1=1 --", c("x-kid2")), "unauthorized"},
-		{"KIDNumber", withKIDOf(t, rsaKey, 7, c("x-kid3")), "unauthorized"},
-		{"KIDLong", withKIDOf(t, rsaKey, strings.Repeat("k", 1000), c("x-kid4")), "unauthorized"},
+		{"ES256WithRSAKeyKID", withKIDOf(t, h.ec, "rsa-1", c("x-mix1")), "unauthorized"},
+		{"RS256WithECKeyKID", withKIDOf(t, h.rsa, "ec-1", c("x-mix2")), "unauthorized"},
+		{"RS512", signMethod(t, jwt.SigningMethodRS512, h.rsa, c("x-rs512")), "unauthorized"},
+		{"PS256", signMethod(t, jwt.SigningMethodPS256, h.rsa, c("x-ps256")), "unauthorized"},
+		{"TamperedPayload", tamperSub(h.rsa.Sign(t, c("x-tamper")), "x-tamper", "x-tampr"), "unauthorized"},
+		{"SignatureDropped", dropSig(h.rsa.Sign(t, c("x-nosig"))), "unauthorized"},
+		{"KIDTraversal", withKIDOf(t, h.rsa, "../../../../dev/null", c("x-kid1")), "unauthorized"},
+		{"KIDSQL", withKIDOf(t, h.rsa, "' OR 1=1 --", c("x-kid2")), "unauthorized"},
+		{"KIDNumber", withKIDOf(t, h.rsa, 7, c("x-kid3")), "unauthorized"},
+		{"KIDLong", withKIDOf(t, h.rsa, strings.Repeat("k", 1000), c("x-kid4")), "unauthorized"},
 		{"Garbage", "not-a-token", "unauthorized"},
 		{"Dots4K", strings.Repeat(".", 4000), "unauthorized"},
+	}
+}
+
+// claimAttacks are tokens signed by the IdP's own keys whose claims are
+// wrong: times, issuer, audience, subject (B-52, B-53).
+func (h hostile) claimAttacks() []rejection {
+	t, c, now, rk, ek := h.t, h.claims, h.now, h.rsa, h.ec
+	return []rejection{
+		{"Expired", rk.Sign(t, c("x-expired", "iat", now.Add(-2*time.Hour).Unix(), "exp", now.Add(-time.Hour).Unix())), "token_expired"},
+		{"ExpiredWrongIssuer", rk.Sign(t, c("x-expired-iss", "iss", "https://evil.test", "exp", now.Add(-time.Hour).Unix())), "unauthorized"},
+		{"NotYetValid", rk.Sign(t, c("x-nbf", "nbf", now.Add(time.Hour).Unix())), "unauthorized"},
+		{"IssuedInFuture", rk.Sign(t, c("x-iat", "iat", now.Add(time.Hour).Unix())), "unauthorized"},
+		{"WrongIssuer", ek.Sign(t, c("x-iss", "iss", "https://evil.test")), "unauthorized"},
+		{"WrongAudience", ek.Sign(t, c("x-aud", "aud", "someone-else")), "unauthorized"},
+		{"NoAudience", ek.Sign(t, c("x-noaud", "aud", nil)), "unauthorized"},
+		{"MissingSubject", rk.Sign(t, c("x-nosub", "sub", nil)), "unauthorized"},
+		{"EmptySubject", rk.Sign(t, c("x-empty", "sub", "")), "unauthorized"},
+		{"SubjectWithControl", rk.Sign(t, c("x-ctl", "sub", "a\nb")), "unauthorized"},
+		{"SubjectTooLong", rk.Sign(t, c("x-long", "sub", strings.Repeat("s", 300))), "unauthorized"},
+		{"SubjectObject", rk.Sign(t, c("x-obj", "sub", map[string]any{"$ne": nil})), "unauthorized"},
+		{"ExpAsString", rk.Sign(t, c("x-expstr", "exp", fmt.Sprint(now.Add(time.Hour).Unix()))), "unauthorized"},
+		{"MissingExp", rk.Sign(t, c("x-noexp", "exp", nil)), "unauthorized"},
+		{"MissingIat", rk.Sign(t, c("x-noiat", "iat", nil)), "unauthorized"},
 	}
 }
 

@@ -2,6 +2,8 @@
 // tests: the SQLite store in a temp dir, the in-process shared state, a
 // one-member cluster with the real actors, and the api server listening on
 // 127.0.0.1:0. Tests then speak real HTTP (and WebSocket) to Env.URL.
+// StartIdP starts an identity provider beside it: a JWKS on 127.0.0.1 whose
+// generated RSA and EC keys sign external ID tokens.
 //
 // Test code only: it may import anything, and only tests import it. An Env is
 // safe for concurrent use by the goroutines of one test, but tests that start
