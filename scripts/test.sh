@@ -20,7 +20,22 @@ if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted"; exit 1; fi
 go vet ./...
 
 echo "== go test (race detector)"
-go test -race -count=1 -timeout 15m ./...
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+go test -race -count=1 -timeout 15m -v ./... >"$log" 2>&1 || status=$?
+# Package lines and failures here; the verbose log only when something failed.
+grep -E '^(ok|FAIL|panic:)|^\s*--- FAIL' "$log" || true
+if [ "$status" -ne 0 ]; then
+  echo "== failing output"
+  grep -vE '^\s*(=== (RUN|PAUSE|CONT)|--- PASS|PASS$)' "$log" | tail -200
+fi
+passed=$(grep -cE '^\s*--- PASS' "$log" || true)
+failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
+summary="tests: $passed passed, $failed failed"
+if [ "$status" -ne 0 ]; then echo "$summary"; exit "$status"; fi
 
 echo "== fuzz (short runs; corpus in testdata/fuzz)"
 FUZZTIME="${FUZZTIME:-5s}" bash scripts/fuzz.sh
+
+echo "$summary"
