@@ -28,7 +28,15 @@ type node struct {
 
 func startNode(t testing.TB, dir string, cfg actors.Config) *node {
 	t.Helper()
-	store, err := sqlitestore.Open(context.Background(), sqlitestore.Config{Dir: dir, RelaxedSync: true})
+	return startNodeSync(t, dir, cfg, true)
+}
+
+// startNodeSync starts a node whose SQLite store fsyncs every commit
+// (relaxed=false, the production default) or only at checkpoints (relaxed:
+// survives a process crash, not a power loss; fast enough for most tests).
+func startNodeSync(t testing.TB, dir string, cfg actors.Config, relaxed bool) *node {
+	t.Helper()
+	store, err := sqlitestore.Open(context.Background(), sqlitestore.Config{Dir: dir, RelaxedSync: relaxed})
 	if err != nil {
 		t.Fatal(err)
 	}

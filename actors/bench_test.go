@@ -12,12 +12,18 @@ import (
 )
 
 // BenchmarkSend measures durable sends through the cluster API: each op is one
-// message acked after its batch committed to SQLite (synchronous=FULL).
-// Parallel callers let group commit batch their writes.
+// message acked after its batch committed to SQLite, with synchronous=FULL
+// (the default: fsync per commit) or NORMAL (sync=relaxed: survives a process
+// crash, not a power loss). Parallel callers let group commit batch writes.
 func BenchmarkSend(b *testing.B) {
-	for _, rooms := range []int{1, 100} {
-		b.Run(fmt.Sprintf("rooms=%d", rooms), func(b *testing.B) {
-			nd := startNode(b, b.TempDir(), actors.Config{})
+	for _, c := range []struct {
+		rooms   int
+		relaxed bool
+	}{{1, false}, {100, false}, {1, true}, {100, true}} {
+		sync := map[bool]string{false: "full", true: "relaxed"}[c.relaxed]
+		rooms := c.rooms
+		b.Run(fmt.Sprintf("rooms=%d/sync=%s", rooms, sync), func(b *testing.B) {
+			nd := startNodeSync(b, b.TempDir(), actors.Config{}, c.relaxed)
 			ids := make([]parley.RoomID, rooms)
 			for i := range ids {
 				ids[i] = nd.newRoom(b, "alice")
