@@ -3,6 +3,8 @@
 # Run:    docker run -p 8080:8080 -e PARLEY_SECRET_KEY=... parley
 
 FROM golang:1.26-bookworm AS build
+# Build with go.mod's toolchain line (the image defaults to its own Go).
+ENV GOTOOLCHAIN=auto
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

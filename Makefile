@@ -1,7 +1,9 @@
 # Parley: the two commands a new machine needs are `make run` and `make test`.
 GO ?= go
+# go.mod's `toolchain` line names the Go release to build with; auto fetches it.
+export GOTOOLCHAIN ?= auto
 
-.PHONY: run test build proto fuzz bench vet
+.PHONY: run test build proto fuzz bench vet vulncheck
 
 run: ## start parleyd on embedded defaults (SQLite in ./data, 127.0.0.1:8080)
 	$(GO) run ./cmd/parleyd
@@ -14,6 +16,9 @@ build:
 
 vet:
 	gofmt -l . | (! grep .) && $(GO) vet ./...
+
+vulncheck: ## govulncheck against the pinned local vulnerability database
+	GO=$(GO) bash scripts/vulncheck.sh
 
 proto: ## regenerate cluster/chatpb (needs Debian's protobuf-compiler)
 	command -v protoc >/dev/null || (apt-get update -q && apt-get install -y -q protobuf-compiler)

@@ -13,11 +13,17 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q redis-server >/dev/null
 fi
 export CI="${CI:-}"
+# The Go toolchain is go.mod's `toolchain` line (GOTOOLCHAIN=auto fetches it
+# through the module proxy) unless the environment names one.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 
 echo "== gofmt and go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted"; exit 1; fi
 go vet ./...
+
+echo "== govulncheck (pinned local database; see scripts/vulncheck.sh)"
+bash scripts/vulncheck.sh
 
 echo "== go test (race detector)"
 log=$(mktemp)
