@@ -9,10 +9,10 @@ import (
 )
 
 // changeMember authorizes a membership command and returns the records to
-// store with their events, in order. It does not change s: the grain applies
-// the records once they are committed... except that it must see them at once
-// so later commands are checked against them, so the grain calls applyMembers
-// right away (see room.enqueue).
+// store with their events, in order. It does not change s; the grain applies
+// the records with applyMembers as soon as the command is accepted, so the
+// commands queued behind it are judged against them, and stores them in the
+// same order (see room.member).
 func (s *roomState) changeMember(p parley.Principal, req *chatpb.MemberRequest, now time.Time) ([]memberEvent, error) {
 	target := parley.UserID(req.GetTarget())
 	newRole := parley.Role(0)

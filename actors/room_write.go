@@ -191,9 +191,10 @@ func (r *room) fail(ctx actor.Context, ops []*op, err error) {
 		e = parley.ErrUnavailable
 	}
 	for _, o := range append(ops, r.queue...) {
-		for _, w := range append(o.waiters, o.replyTo) {
+		for _, w := range o.waiters {
 			respond(ctx, w, nil, e)
 		}
+		respond(ctx, o.replyTo, nil, e) // nil for posts: respond skips it
 	}
 	r.queue, r.pending, r.failErr = nil, map[dedupeKey]*op{}, parley.ErrUnavailable
 	r.fanout(ctx, &chatpb.Event{Room: string(r.id), Frame: wsproto.AppendResync(nil, r.id)})

@@ -62,13 +62,9 @@ func (s *Server) addMember(c *fiber.Ctx, p parley.Principal) error {
 	if _, err := s.store.UserByID(c.UserContext(), parley.UserID(b.UserID)); err != nil {
 		return fmt.Errorf("api: add member %s: %w", b.UserID, err)
 	}
-	m, err := s.rooms.ChangeMember(c.UserContext(), id, p, cluster.MemberChange{
+	return s.changeMember(c, id, p, fiber.StatusCreated, cluster.MemberChange{
 		Op: chatpb.MemberOp_MEMBER_OP_ADD, Target: parley.UserID(b.UserID), Role: role, Reason: reason,
 	})
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, fiber.StatusCreated, wsproto.MemberFrom(m))
 }
 
 // setRole: PATCH /api/chat/rooms/{id}/members/{user}/ {role, reason?} -> the
@@ -90,13 +86,19 @@ func (s *Server) setRole(c *fiber.Ctx, p parley.Principal) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.rooms.ChangeMember(c.UserContext(), id, p, cluster.MemberChange{
+	return s.changeMember(c, id, p, fiber.StatusOK, cluster.MemberChange{
 		Op: chatpb.MemberOp_MEMBER_OP_SET_ROLE, Target: user, Role: role, Reason: reason,
 	})
+}
+
+// changeMember applies ch in the room's grain and answers status with the
+// membership record after the change.
+func (s *Server) changeMember(c *fiber.Ctx, id parley.RoomID, p parley.Principal, status int, ch cluster.MemberChange) error {
+	m, err := s.rooms.ChangeMember(c.UserContext(), id, p, ch)
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, wsproto.MemberFrom(m))
+	return writeJSON(c, status, wsproto.MemberFrom(m))
 }
 
 // removeMember: DELETE /api/chat/rooms/{id}/members/{user}/[?ban=true] ->

@@ -1315,7 +1315,9 @@ func (x *SubscribeResponse) GetBacklog() []*Message {
 	return nil
 }
 
-// Unwatch removes a relay from the room's watchers.
+// Unwatch is unused: watchers are leases a relay renews by subscribing on
+// every tick, because an explicit unwatch could overtake a new subscription
+// from the same node. Kept because messages here are append only.
 type Unwatch struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Relay         *Relay                 `protobuf:"bytes,1,opt,name=relay,proto3" json:"relay,omitempty"`
